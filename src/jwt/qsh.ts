@@ -1,0 +1,111 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * The query string hash (qsh): how a Connect JWT is bound to one HTTP request.
+ *
+ * A JWT alone proves who signed it, not what for: anyone who sees it could replay it against
+ * another URL. So the signer hashes a canonical form of the request (method, path, query) and puts
+ * the hash in the `qsh` claim; the receiver recomputes it from the request it actually got.
+ *
+ * Written by hand on purpose: this is the part of the protocol worth understanding line by line.
+ * It follows Atlassian's reference implementation (npm `atlassian-jwt`) wherever its prose
+ * specification differs (protocol.md, section 5).
+ */
+
+/** Placeholder origin for parsing relative URLs: only path and query are ever used. */
+const PLACEHOLDER_ORIGIN = 'http://qsh.invalid';
+
+/**
+ * RFC 3986 percent-encoding: `encodeURIComponent` leaves `! ' ( ) *` alone, RFC 3986 does not.
+ *
+ * @example encodeRfc3986("it's (a) test*") // "it%27s%20%28a%29%20test%2A"
+ */
+export function encodeRfc3986(value: string): string {
+  return encodeURIComponent(value).replace(
+    /[!'()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+}
+
+/** Splits a URL (absolute, or a path with its raw query) into its raw path and raw query. */
+function splitUrl(url: string): { path: string; query: string } {
+  // The WHATWG parser gives the path exactly as `fetch` puts it on the wire (`{` becomes `%7B`,
+  // existing escapes are kept), so a signer and a verifier that both go through it agree.
+  const absolute = /^[a-z][a-z\d+.-]*:/i.test(url);
+  // Concatenating (rather than resolving) keeps a path like `//x` a path, not a host.
+  const parsed = new URL(absolute ? url : `${PLACEHOLDER_ORIGIN}${url.startsWith('/') ? '' : '/'}${url}`);
+  return { path: parsed.pathname, query: parsed.search.replace(/^\?/, '') };
+}
+
+/** The path of a base URL: `https://example.com/jira` and `/jira` both give `/jira`. */
+function contextPathOf(baseUrl: string | undefined): string {
+  if (!baseUrl) return '';
+  return new URL(baseUrl, PLACEHOLDER_ORIGIN).pathname.replace(/^\/$/, '');
+}
+
+/**
+ * The canonical path: context path removed, `&` escaped (so `/a&b=c?x=y` and `/a?b=c&x=y` differ),
+ * a leading slash ensured, one trailing slash dropped.
+ */
+function canonicalPath(path: string, contextPath: string): string {
+  let result = contextPath && path.startsWith(contextPath) ? path.slice(contextPath.length) : path;
+  if (result === '') return '/';
+  result = result.replaceAll('&', '%26');
+  if (!result.startsWith('/')) result = `/${result}`;
+  if (result.length > 1 && result.endsWith('/')) result = result.slice(0, -1);
+  return result;
+}
+
+/**
+ * The canonical query: decoded parameters without `jwt`, sorted by name; a repeated name's values
+ * sorted and joined with `,`; each pair re-encoded with RFC 3986.
+ */
+function canonicalQuery(rawQuery: string): string {
+  const values = new Map<string, string[]>();
+  // URLSearchParams decodes `+` as a space and `%xx` as UTF-8, as the reference does.
+  for (const [name, value] of new URLSearchParams(rawQuery)) {
+    if (name === 'jwt') continue;
+    const list = values.get(name);
+    if (list) list.push(value);
+    else values.set(name, [value]);
+  }
+  // Sort raw (decoded) names and values by UTF-16 code units, as the reference does.
+  return [...values.keys()]
+    .sort()
+    .map((name) => {
+      const encoded = values.get(name)!.sort().map(encodeRfc3986).join(',');
+      return `${encodeRfc3986(name)}=${encoded}`;
+    })
+    .join('&');
+}
+
+/**
+ * The canonical request string that the query string hash is computed over:
+ * `METHOD&canonical-path&canonical-query`.
+ *
+ * @param method The HTTP method, any case.
+ * @param url An absolute URL, or a path with its raw query (`/installed`, `/a?b=c`).
+ * @param baseUrl The app's (or product's) base URL or bare context path, stripped from the path.
+ *
+ * @example
+ * canonicalRequest('GET', '/hello-world?lic=none&jwt=ABC&a')
+ * // 'GET&/hello-world&a=&lic=none'
+ * canonicalRequest('POST', 'https://bitbucket.org/site/oauth2/access_token')
+ * // 'POST&/site/oauth2/access_token&'
+ */
+export function canonicalRequest(method: string, url: string, baseUrl?: string): string {
+  const { path, query } = splitUrl(url);
+  return [method.toUpperCase(), canonicalPath(path, contextPathOf(baseUrl)), canonicalQuery(query)].join(
+    '&',
+  );
+}
+
+/**
+ * The query string hash: hex SHA-256 of {@link canonicalRequest}, whatever the JWT's algorithm.
+ *
+ * @example
+ * queryStringHash('GET', '/path') // '799be84a7fa35570087163c0cd9af3abff7ac05c2c12ba0bb1d7eebc984b3ac2'
+ */
+export function queryStringHash(method: string, url: string, baseUrl?: string): string {
+  return createHash('sha256').update(canonicalRequest(method, url, baseUrl), 'utf8').digest('hex');
+}
