@@ -1,0 +1,218 @@
+import fc from 'fast-check';
+import { afterEach, describe, expect, it } from 'vitest';
+import { isLabError } from '../../errors.ts';
+import type { Installation, InstallationStore } from '../installation.ts';
+import { makeInstallation } from './installations.ts';
+
+/**
+ * The behaviour every {@link InstallationStore} must have, as one suite run against each store,
+ * so the memory store used in tests cannot drift from the SQLite store the app uses.
+ *
+ * @param open Returns a new, empty store each call.
+ *
+ * @example
+ * describeStoreContract('memory store', () => createMemoryStore())
+ */
+export function describeStoreContract(name: string, open: () => InstallationStore): void {
+  describe(`${name}: the InstallationStore contract`, () => {
+    const opened: InstallationStore[] = [];
+    function fresh(): InstallationStore {
+      const store = open();
+      opened.push(store);
+      return store;
+    }
+    afterEach(async () => {
+      for (const store of opened.splice(0)) await store.close();
+    });
+
+    async function rejection(promise: Promise<unknown>): Promise<unknown> {
+      try {
+        await promise;
+      } catch (error) {
+        return error;
+      }
+      throw new Error('expected the promise to reject');
+    }
+
+    it('returns undefined for an unknown clientKey', async () => {
+      const store = fresh();
+      expect(await store.get('ari:cloud:bitbucket::app/{nobody}/jwt-grant-tutorial')).toBeUndefined();
+    });
+
+    it('returns what was saved, field for field', async () => {
+      const store = fresh();
+      const installation = makeInstallation('a');
+      await store.save(installation);
+      expect(await store.get(installation.clientKey)).toStrictEqual(installation);
+    });
+
+    it('keeps an installation without scopes or principal as it was given', async () => {
+      const store = fresh();
+      const { scopes: _scopes, ...withoutScopes } = makeInstallation('b', { principal: undefined });
+      await store.save(withoutScopes);
+      const found = await store.get(withoutScopes.clientKey);
+      expect(found).toStrictEqual({ ...withoutScopes, principal: undefined });
+      expect(found && 'scopes' in found).toBe(false);
+    });
+
+    it('keeps only the known fields of what it is given', async () => {
+      const store = fresh();
+      const installation = makeInstallation('c');
+      await store.save({ ...installation, eventType: 'installed', publicKey: 'MIIB' } as Installation);
+      expect(await store.get(installation.clientKey)).toStrictEqual(installation);
+    });
+
+    it('on re-install, replaces every field but keeps the first installedAt', async () => {
+      const store = fresh();
+      const first = makeInstallation('d');
+      await store.save(first);
+      const again = makeInstallation('d', {
+        sharedSecret: 'a-rotated-shared-secret-value',
+        principal: { type: 'user', account_id: '557058:1' },
+        scopes: ['account'],
+        installedAt: '2024-06-01T00:00:00.000Z',
+        updatedAt: '2024-06-01T00:00:00.000Z',
+      });
+      await store.save(again);
+      expect(await store.get(first.clientKey)).toStrictEqual({ ...again, installedAt: first.installedAt });
+      expect(await store.list()).toHaveLength(1);
+    });
+
+    it('lists every installation ordered by clientKey, in code point order', async () => {
+      const store = fresh();
+      // UTF-16 order would put the astral '\u{1F600}' before '\uFF5E'; code point (UTF-8 byte) order does not.
+      const keys = ['b', 'B', 'a', '\uFF5E', '\u{1F600}', 'a:1', 'A'];
+      for (const key of keys) await store.save(makeInstallation(key, { clientKey: key }));
+      expect((await store.list()).map((i) => i.clientKey)).toStrictEqual(['A', 'B', 'a', 'a:1', 'b', '\uFF5E', '\u{1F600}']);
+    });
+
+    it('deletes: true when there was one, false after', async () => {
+      const store = fresh();
+      const [a, b] = [makeInstallation('a'), makeInstallation('b')];
+      await store.save(a);
+      await store.save(b);
+      expect(await store.delete(a.clientKey)).toBe(true);
+      expect(await store.delete(a.clientKey)).toBe(false);
+      expect(await store.get(a.clientKey)).toBeUndefined();
+      expect(await store.list()).toStrictEqual([b]);
+    });
+
+    it('hands out copies: mutating a result or the saved object changes nothing stored', async () => {
+      const store = fresh();
+      const installation = makeInstallation('e');
+      await store.save(installation);
+      installation.sharedSecret = 'changed-after-save-0123456789';
+      installation.principal!.display_name = 'changed after save';
+      installation.scopes!.push('webhook');
+
+      const got = await store.get(installation.clientKey);
+      got!.principal!.display_name = 'changed by a reader';
+      got!.scopes!.push('email');
+      const [listed] = await store.list();
+      (listed!.principal!.links as { avatar: { href: string } }).avatar.href = 'changed';
+
+      expect(await store.get(installation.clientKey)).toStrictEqual(makeInstallation('e'));
+    });
+
+    it('keeps one consistent row when the same clientKey is saved concurrently', async () => {
+      const store = fresh();
+      const versions = Array.from({ length: 20 }, (_, n) =>
+        makeInstallation('f', { sharedSecret: `secret-number-${n}-0123456789`, scopes: [`s${n}`] }),
+      );
+      await Promise.all(versions.map((v) => store.save(v)));
+      const list = await store.list();
+      expect(list).toHaveLength(1);
+      const n = Number(/secret-number-(\d+)-/.exec(list[0]!.sharedSecret)?.[1]);
+      expect(list[0]).toStrictEqual(versions[n]);
+    });
+
+    describe('refuses an invalid installation, storing nothing', () => {
+      const secret = 'do-not-print-this-secret-value';
+      const cyclic: Record<string, unknown> = { type: 'team' };
+      cyclic.self = cyclic;
+      const cases: [string, Partial<Installation> | Record<string, unknown>, string][] = [
+        ['an empty sharedSecret', { sharedSecret: '' }, 'sharedSecret'],
+        ['a baseUrl that is not a URL', { baseUrl: 'bitbucket.org' }, 'baseUrl'],
+        ['a baseApiUrl that is not http(s)', { baseApiUrl: 'ftp://api.bitbucket.org' }, 'baseApiUrl'],
+        ['an installedAt that is not ISO 8601', { installedAt: 'yesterday' }, 'installedAt'],
+        ['a principal without type', { principal: { uuid: '{x}' } }, 'principal.type'],
+        ['a principal with a cycle', { principal: cyclic }, 'principal'],
+        ['a huge principal', { principal: { type: 'team', blob: 'x'.repeat(70_000) } }, 'principal'],
+        ['too many scopes', { scopes: Array.from({ length: 65 }, (_, n) => `s${n}`) }, 'scopes'],
+        ['a secret that is too long', { sharedSecret: secret.repeat(40) }, 'sharedSecret'],
+        ['a clientKey with a lone surrogate', { clientKey: 'ari:\uD800' }, 'clientKey'],
+        ['a missing key', { key: undefined }, 'key'],
+      ];
+      for (const [what, overrides, field] of cases) {
+        it(`${what}: ERR_STORE_INVALID_INSTALLATION naming ${field}`, async () => {
+          const store = fresh();
+          const error = await rejection(
+            store.save({ ...makeInstallation('g', { sharedSecret: secret }), ...overrides } as Installation),
+          );
+          expect(isLabError(error, 'ERR_STORE_INVALID_INSTALLATION')).toBe(true);
+          expect((error as Error).message).toContain(`${field}:`);
+          expect((error as Error).message).not.toContain(secret);
+          expect(await store.list()).toStrictEqual([]);
+        });
+      }
+
+      it('something that is not an object at all', async () => {
+        const store = fresh();
+        const error = await rejection(store.save(null as unknown as Installation));
+        expect(isLabError(error, 'ERR_STORE_INVALID_INSTALLATION')).toBe(true);
+      });
+    });
+
+    it('close() is idempotent and every later call rejects with ERR_STORE_CLOSED', async () => {
+      const store = fresh();
+      const installation = makeInstallation('h');
+      await store.save(installation);
+      await store.close();
+      await store.close();
+      const calls: [string, () => Promise<unknown>][] = [
+        ['get', () => store.get(installation.clientKey)],
+        ['save', () => store.save(installation)],
+        ['delete', () => store.delete(installation.clientKey)],
+        ['list', () => store.list()],
+      ];
+      for (const [operation, call] of calls) {
+        const error = await rejection(call());
+        expect(isLabError(error, 'ERR_STORE_CLOSED')).toBe(true);
+        expect((error as Error).message).toContain(`${operation}()`);
+      }
+    });
+
+    it('behaves like a map under any sequence of saves and deletes', async () => {
+      const operation = fc.oneof(
+        fc.record({ op: fc.constant('save' as const), id: fc.integer({ min: 0, max: 5 }), n: fc.nat(99) }),
+        fc.record({ op: fc.constant('delete' as const), id: fc.integer({ min: 0, max: 5 }) }),
+      );
+      await fc.assert(
+        fc.asyncProperty(fc.array(operation, { maxLength: 25 }), async (operations) => {
+          const store = open();
+          try {
+            const model = new Map<string, Installation>();
+            for (const step of operations) {
+              const id = `p${step.id}`;
+              const clientKey = makeInstallation(id).clientKey;
+              if (step.op === 'delete') {
+                expect(await store.delete(clientKey)).toBe(model.delete(clientKey));
+                continue;
+              }
+              const time = new Date(Date.UTC(2025, 0, 1, 0, 0, step.n)).toISOString();
+              const next = makeInstallation(id, { sharedSecret: `secret-${step.n}-0123456789`, installedAt: time, updatedAt: time });
+              const existing = model.get(clientKey);
+              model.set(clientKey, existing ? { ...next, installedAt: existing.installedAt } : next);
+              await store.save(next);
+            }
+            const expected = [...model.values()].sort((a, b) => (a.clientKey < b.clientKey ? -1 : 1));
+            expect(await store.list()).toStrictEqual(expected);
+          } finally {
+            await store.close();
+          }
+        }),
+        { numRuns: 40 },
+      );
+    });
+  });
+}

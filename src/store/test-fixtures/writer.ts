@@ -1,0 +1,27 @@
+/**
+ * A second process writing to the same SQLite store, for the store's multi-process tests.
+ *
+ *   node --import tsx writer.ts rows <dataDir> <prefix> <count>      saves <count> distinct rows
+ *   node --import tsx writer.ts same-key <dataDir> <id> <count>      saves <count> versions of one row
+ *   node --import tsx writer.ts forever <dataDir> <prefix>           saves rows until killed
+ *
+ * Prints `ready` once the store is open, then waits for a line on stdin before writing, so the
+ * test can start both writers together. Prints `saved <n>` after each save and `done` at the end.
+ */
+import { once } from 'node:events';
+import { openSqliteStore } from '../sqlite.ts';
+import { makeInstallation, makeVariant } from './installations.ts';
+
+const [mode, dataDir, name, rawCount] = process.argv.slice(2);
+if (!mode || !dataDir || !name) throw new Error('usage: writer.ts <rows|same-key|forever> <dataDir> <name> [count]');
+const count = mode === 'forever' ? Number.POSITIVE_INFINITY : Number(rawCount);
+
+const store = openSqliteStore({ dataDir });
+process.stdout.write('ready\n');
+await once(process.stdin, 'data');
+for (let n = 0; n < count; n++) {
+  await store.save(mode === 'same-key' ? makeVariant(name, 'child', n) : makeInstallation(`${name}-${n}`));
+  process.stdout.write(`saved ${n + 1}\n`);
+}
+await store.close();
+process.stdout.write('done\n');

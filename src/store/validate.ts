@@ -1,0 +1,100 @@
+import { z } from 'zod';
+import type { Installation, Principal } from './installation.ts';
+
+/**
+ * What both stores accept, and what the SQLite store expects to read back. One schema on both
+ * sides, so a row the store wrote always reads back, and a hand-edited one is caught on read.
+ */
+
+/** Code points that cannot round-trip through SQLite's UTF-8 (lone surrogates) or have no place in a key. */
+const UNSAFE_TEXT = /[\p{Cs}\p{Cc}]/u;
+
+function text(max: number) {
+  return z
+    .string()
+    .min(1, 'must not be empty')
+    .max(max, `must be at most ${max} characters`)
+    .refine((s) => !UNSAFE_TEXT.test(s), 'must not contain control characters or lone surrogates');
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const { protocol } = new URL(value);
+    return protocol === 'https:' || protocol === 'http:';
+  } catch {
+    return false;
+  }
+}
+
+const httpUrl = text(2048).refine(isHttpUrl, 'must be an absolute http(s) URL');
+const isoTime = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time (Date#toISOString)' });
+
+// Bitbucket's principal is a workspace or a user object; extra fields (links, ...) are kept.
+const principalSchema = z.looseObject({
+  type: text(64),
+  uuid: z.string().max(256).optional(),
+  username: z.string().max(256).optional(),
+  display_name: z.string().max(1024).optional(),
+  account_id: z.string().max(256).optional(),
+});
+
+const installationSchema = z.object({
+  clientKey: text(512),
+  key: text(255),
+  sharedSecret: text(1024),
+  baseUrl: httpUrl,
+  baseApiUrl: httpUrl,
+  productType: text(64),
+  principal: principalSchema.optional(),
+  scopes: z.array(text(64)).max(64, 'must list at most 64 scopes').optional(),
+  installedAt: isoTime,
+  updatedAt: isoTime,
+});
+
+/** The principal is stored as JSON: bounded, so one install cannot bloat the database. */
+const MAX_PRINCIPAL_JSON = 64 * 1024;
+
+/**
+ * The outcome of {@link checkInstallation}: the normalised installation, or what is wrong with it.
+ *
+ * @example
+ * const check: InstallationCheck = checkInstallation(candidate)
+ * if (check.ok) rows.set(check.installation.clientKey, check.installation)
+ */
+export type InstallationCheck = { ok: true; installation: Installation } | { ok: false; problems: string[] };
+
+/**
+ * Validates an installation and normalises it to what a store keeps: known fields only, `principal`
+ * passed through JSON (as the SQLite store stores it), so every store returns the same shape.
+ * Problems name the field and the rule broken, never the value (it may be the sharedSecret).
+ *
+ * @example
+ * const check = checkInstallation(candidate)
+ * if (!check.ok) throw new InvalidInstallationError(candidate.clientKey, check.problems)
+ */
+export function checkInstallation(value: unknown): InstallationCheck {
+  const parsed = installationSchema.safeParse(value);
+  if (!parsed.success) {
+    return {
+      ok: false,
+      problems: parsed.error.issues.map((issue) => `${issue.path.join('.') || 'installation'}: ${issue.message}`),
+    };
+  }
+  const { principal, scopes, ...rest } = parsed.data;
+  const installation: Installation = { ...rest, principal: undefined };
+  if (principal !== undefined) {
+    let json: string;
+    try {
+      json = JSON.stringify(principal);
+    } catch {
+      return { ok: false, problems: ['principal: must be plain JSON data (no cycles, no BigInt)'] };
+    }
+    if (json.length > MAX_PRINCIPAL_JSON) {
+      return { ok: false, problems: [`principal: must be at most ${MAX_PRINCIPAL_JSON} characters as JSON`] };
+    }
+    installation.principal = JSON.parse(json) as Principal;
+  }
+  if (scopes !== undefined) installation.scopes = [...scopes];
+  return { ok: true, installation };
+}
+
