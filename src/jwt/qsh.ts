@@ -57,14 +57,16 @@ function canonicalPath(path: string, contextPath: string): string {
 }
 
 /**
- * The canonical query: decoded parameters without `jwt`, sorted by name; a repeated name's values
- * sorted and joined with `,`; each pair re-encoded with RFC 3986.
+ * The canonical query: decoded parameters without `jwt` (nor `__proto__`), sorted by name; a
+ * repeated name's values sorted and joined with `,`; each pair re-encoded with RFC 3986.
  */
 function canonicalQuery(rawQuery: string): string {
   const values = new Map<string, string[]>();
-  // URLSearchParams decodes `+` as a space and `%xx` as UTF-8, as the reference does.
-  for (const [name, value] of new URLSearchParams(rawQuery)) {
-    if (name === 'jwt') continue;
+  // URLSearchParams decodes `+` as a space and `%xx` as UTF-8, as the reference does. It also drops
+  // one leading `?`, which in `/p??a=1` belongs to the first name: give it one to drop.
+  for (const [name, value] of new URLSearchParams(`?${rawQuery}`)) {
+    // The reference drops `__proto__` too (its parsed query is a plain object): hashes must agree.
+    if (name === 'jwt' || name === '__proto__') continue;
     const list = values.get(name);
     if (list) list.push(value);
     else values.set(name, [value]);

@@ -1,0 +1,141 @@
+import { createQueryStringHash, decodeSymmetric, fromMethodAndUrl, SymmetricAlgorithm } from 'atlassian-jwt';
+import { describe, expect, it } from 'vitest';
+import { queryStringHash } from '../src/jwt/qsh.ts';
+import { verifyJwt } from '../src/jwt/verify.ts';
+import { createMemoryStore } from '../src/store/memory.ts';
+import { TEAMS_IN_SPACE } from './fixtures/accounts.ts';
+import { installApp, uninstallApp, type InstallableDescriptor } from './install.ts';
+import { T0 } from './test-support.ts';
+
+const descriptor: InstallableDescriptor = {
+  key: 'jwt-grant-tutorial',
+  baseUrl: 'https://abc123.ngrok.app/app',
+  lifecycle: { installed: '/installed', uninstalled: '/uninstalled' },
+  scopes: ['account', 'repository'],
+};
+
+interface Sent {
+  url: string;
+  init: RequestInit;
+}
+
+/** A fetch that records what it is given and answers with `status`. */
+function recordingFetch(status = 204): { fetch: typeof fetch; sent: Sent[] } {
+  const sent: Sent[] = [];
+  return {
+    sent,
+    fetch: (async (url: string | URL | Request, init?: RequestInit) => {
+      sent.push({ url: String(url), init: init ?? {} });
+      return new Response(null, { status });
+    }) as typeof fetch,
+  };
+}
+
+function authorization(init: RequestInit): string {
+  return new Headers(init.headers).get('authorization') ?? '';
+}
+
+describe('installApp', () => {
+  it('POSTs the installed payload as JSON to appBaseUrl + lifecycle.installed', async () => {
+    const { fetch, sent } = recordingFetch();
+    const result = await installApp({ appBaseUrl: 'http://127.0.0.1:3000/', descriptor, fetch, sharedSecret: 'shh-0123456789abcdef', now: () => T0 });
+    expect(sent).toHaveLength(1);
+    expect(sent[0]?.url).toBe('http://127.0.0.1:3000/installed');
+    expect(sent[0]?.init.method).toBe('POST');
+    expect(new Headers(sent[0]?.init.headers).get('content-type')).toBe('application/json');
+    expect(JSON.parse(String(sent[0]?.init.body))).toEqual(result.payload);
+    expect(result.response.status).toBe(204);
+    expect(result.clientKey).toBe(`ari:cloud:bitbucket::app/${TEAMS_IN_SPACE.uuid}/jwt-grant-tutorial`);
+    expect(result.payload).toMatchObject({ key: 'jwt-grant-tutorial', sharedSecret: 'shh-0123456789abcdef', eventType: 'installed' });
+  });
+
+  it('signs as Bitbucket does: iss = aud = clientKey, qsh of POST&/installed& relative to descriptor.baseUrl, one hour', async () => {
+    const { fetch, sent } = recordingFetch();
+    const { clientKey, sharedSecret } = await installApp({ appBaseUrl: 'http://127.0.0.1:3000', descriptor, fetch, now: () => T0 });
+    const header = authorization(sent[0]!.init);
+    expect(header).toMatch(/^JWT [\w-]+\.[\w-]+\.[\w-]+$/);
+    const jwt = header.slice(4);
+    const { claims } = await verifyJwt(jwt, {
+      secret: sharedSecret,
+      qsh: { accept: [queryStringHash('POST', `${descriptor.baseUrl}/installed`, descriptor.baseUrl)] },
+      now: () => T0,
+      issuer: clientKey,
+      audience: clientKey,
+    });
+    expect(claims.exp - claims.iat).toBe(3600);
+    // Atlassian's own library agrees on the signature and on the qsh.
+    const decoded = decodeSymmetric(jwt, sharedSecret, SymmetricAlgorithm.HS256) as { qsh: string };
+    expect(decoded.qsh).toBe(createQueryStringHash(fromMethodAndUrl('POST', '/installed')));
+  });
+
+  it('gives a fresh random secret per install, and a record the installation store accepts', async () => {
+    const { fetch } = recordingFetch();
+    const a = await installApp({ appBaseUrl: 'http://127.0.0.1:3000', descriptor, fetch });
+    const b = await installApp({ appBaseUrl: 'http://127.0.0.1:3000', descriptor, fetch });
+    expect(a.sharedSecret).toMatch(/^[\w-]{43}$/);
+    expect(a.sharedSecret).not.toBe(b.sharedSecret);
+    const store = createMemoryStore([a.installation]);
+    expect(await store.get(a.clientKey)).toMatchObject({ key: 'jwt-grant-tutorial', scopes: ['account', 'repository'], sharedSecret: a.sharedSecret });
+  });
+
+  it('returns a refusal without throwing: the caller decides', async () => {
+    const { fetch } = recordingFetch(401);
+    expect((await installApp({ appBaseUrl: 'http://127.0.0.1:3000', descriptor, fetch })).response.status).toBe(401);
+  });
+
+  it('an unreachable app is ERR_INSTALL_UNREACHABLE naming the URL, never the secret', async () => {
+    const failing = (async () => {
+      throw new TypeError('fetch failed', { cause: new Error('connect ECONNREFUSED 127.0.0.1:3999') });
+    }) as typeof fetch;
+    const error = await installApp({ appBaseUrl: 'http://127.0.0.1:3999', descriptor, fetch: failing, sharedSecret: 'secret-never-shown-123' }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'ERR_INSTALL_UNREACHABLE', url: 'http://127.0.0.1:3999/installed', lesson: 2 });
+    expect((error as Error).message).toMatch(/ECONNREFUSED/);
+    expect((error as Error).message).not.toContain('secret-never-shown-123');
+  });
+
+  it('a descriptor without what an install needs is ERR_INSTALL_DESCRIPTOR', async () => {
+    const { fetch, sent } = recordingFetch();
+    const broken: InstallableDescriptor[] = [
+      { ...descriptor, key: '' },
+      { ...descriptor, baseUrl: 'abc.ngrok.app' },
+      { ...descriptor, lifecycle: {} },
+      { ...descriptor, lifecycle: { installed: 'installed' } },
+    ];
+    for (const d of broken) {
+      await expect(installApp({ appBaseUrl: 'http://127.0.0.1:3000', descriptor: d, fetch })).rejects.toMatchObject({ code: 'ERR_INSTALL_DESCRIPTOR', lesson: 1 });
+    }
+    expect(sent).toEqual([]);
+  });
+});
+
+describe('uninstallApp', () => {
+  it('POSTs the uninstalled payload, signed with the installation\'s secret', async () => {
+    const { fetch, sent } = recordingFetch();
+    const installed = await installApp({ appBaseUrl: 'http://127.0.0.1:3000', descriptor, fetch, now: () => T0 });
+    const { payload, response } = await uninstallApp({ appBaseUrl: 'http://127.0.0.1:3000', descriptor, installed: installed.payload, fetch, now: () => T0 });
+    expect(response.status).toBe(204);
+    expect(sent[1]?.url).toBe('http://127.0.0.1:3000/uninstalled');
+    expect(JSON.parse(String(sent[1]?.init.body))).toEqual(payload);
+    expect(payload).toMatchObject({ eventType: 'uninstalled', clientKey: installed.clientKey });
+    expect(payload).not.toHaveProperty('sharedSecret');
+    expect(payload).not.toHaveProperty('actor');
+    await verifyJwt(authorization(sent[1]!.init).slice(4), {
+      secret: installed.sharedSecret,
+      qsh: { accept: [queryStringHash('POST', '/uninstalled')] },
+      now: () => T0,
+      issuer: installed.clientKey,
+    });
+  });
+
+  it('needs lifecycle.uninstalled and a payload with its secret', async () => {
+    const { fetch } = recordingFetch();
+    const installed = await installApp({ appBaseUrl: 'http://127.0.0.1:3000', descriptor, fetch });
+    await expect(
+      uninstallApp({ appBaseUrl: 'http://127.0.0.1:3000', descriptor: { ...descriptor, lifecycle: { installed: '/installed' } }, installed: installed.payload, fetch }),
+    ).rejects.toMatchObject({ code: 'ERR_INSTALL_DESCRIPTOR' });
+    const { sharedSecret: _gone, ...withoutSecret } = installed.payload;
+    await expect(uninstallApp({ appBaseUrl: 'http://127.0.0.1:3000', descriptor, installed: withoutSecret, fetch })).rejects.toMatchObject({
+      code: 'ERR_PAYLOAD_NO_SHARED_SECRET',
+    });
+  });
+});

@@ -1,0 +1,57 @@
+import { HttpResponse } from 'msw';
+
+/**
+ * Bitbucket's error bodies, in its two dialects: OAuth errors on the token endpoint
+ * (`{"error", "error_description"}`), and the REST API's `{"type": "error", "error": {...}}`
+ * (protocol.md, sections 2 and 8).
+ */
+
+/** The exact descriptions Bitbucket was seen to send from its token endpoint. */
+export const OAUTH_MESSAGES = Object.freeze({
+  unauthenticated: 'Requests must be authenticated using OAuth client credentials',
+  unsupportedGrant: (grantType: string | null) => `Unsupported grant type: ${grantType ?? 'None'}`,
+});
+
+/** The exact messages Bitbucket was seen to send from its REST API. */
+export const API_MESSAGES = Object.freeze({
+  invalidToken: 'Token is invalid, expired, or not supported for this endpoint.',
+  expiredToken: 'Access token expired.',
+  missingScopes: 'Your credentials lack one or more required privilege scopes.',
+  rateLimited: 'Rate limit for this resource has been exceeded',
+});
+
+/** The OAuth error codes the token endpoint answers with. */
+export type OAuthErrorCode = 'invalid_request' | 'invalid_grant' | 'unauthorized_client' | 'invalid_scope';
+
+/**
+ * A token-endpoint error response.
+ *
+ * @example
+ * oauthError(400, 'invalid_grant', 'Unsupported grant type: None')
+ * // 400 {"error":"invalid_grant","error_description":"Unsupported grant type: None"}
+ */
+export function oauthError(status: number, error: OAuthErrorCode, description: string): Response {
+  return HttpResponse.json(
+    { error, error_description: description },
+    // RFC 6749 section 5.1: token responses must not be cached.
+    { status, headers: { 'Cache-Control': 'no-store', Pragma: 'no-cache' } },
+  );
+}
+
+/**
+ * A REST API error response.
+ *
+ * @example
+ * apiError(401, 'Access token expired.')
+ * // 401 {"type":"error","error":{"message":"Access token expired."}}
+ */
+export function apiError(
+  status: number,
+  message: string,
+  extra: { detail?: unknown; id?: string; headers?: Record<string, string> } = {},
+): Response {
+  const error: Record<string, unknown> = { message };
+  if (extra.detail !== undefined) error.detail = extra.detail;
+  if (extra.id !== undefined) error.id = extra.id;
+  return HttpResponse.json({ type: 'error', error }, { status, headers: extra.headers });
+}

@@ -1,0 +1,417 @@
+import { errors as joseErrors, jwtVerify } from 'jose';
+import type { JWTHeaderParameters, JWTPayload } from 'jose';
+import type { Installation, InstallationStore } from '../store/installation.ts';
+import {
+  InstallationUnknownError,
+  JwtAlgorithmError,
+  JwtAmbiguousError,
+  JwtAudienceError,
+  JwtClaimError,
+  JwtExpiredError,
+  JwtIssuerError,
+  JwtMalformedError,
+  JwtMissingError,
+  JwtNotYetValidError,
+  JwtSchemeError,
+  JwtSignatureError,
+  JwtTooLargeError,
+  QshMismatchError,
+  QshMissingError,
+} from './errors.ts';
+import { canonicalRequest, queryStringHash } from './qsh.ts';
+
+/**
+ * Verifying the JWTs an app receives, and the building blocks for any other verifier (the mock's
+ * token endpoint): find the token, decode it, check algorithm, issuer, signature, times and qsh.
+ *
+ * Every failure is a typed error from `./errors.ts`; none carries the secret or the whole token.
+ */
+
+const DEFAULT_MAX_TOKEN_LENGTH = 8192;
+const DEFAULT_LEEWAY_SECONDS = 30;
+const BASE64URL = /^[A-Za-z0-9_-]*$/;
+
+/**
+ * A framework-free HTTP request: `url` is the path and raw query as received (or absolute).
+ *
+ * @example const request: RequestLike = { method: req.method, url: req.originalUrl, headers: req.headers }
+ */
+export type RequestLike = {
+  method: string;
+  url: string;
+  headers: Headers | Record<string, string | string[] | undefined>;
+};
+
+/**
+ * The claims of a verified Connect JWT.
+ *
+ * @example const { iss, qsh } = (await verifyJwt(token, options)).claims
+ */
+export interface JwtClaims extends JWTPayload {
+  /** App JWTs: the app key. Bitbucket's JWTs: the clientKey. */
+  iss: string;
+  /** App JWTs: the clientKey. */
+  sub?: string;
+  /** Bitbucket's JWTs: the clientKey, as a string or an array. */
+  aud?: string | string[];
+  /** Issued at, Unix seconds. */
+  iat: number;
+  /** Expires at, Unix seconds. */
+  exp: number;
+  /** The query string hash of the request the token is for. */
+  qsh?: string;
+}
+
+/**
+ * A token split into its (not yet trusted) header and claims.
+ *
+ * @example const decoded: DecodedJwt = decodeUnverified(token)
+ */
+export interface DecodedJwt {
+  header: JWTHeaderParameters;
+  claims: JWTPayload;
+}
+
+/**
+ * Which `qsh` values to accept.
+ *
+ * @example { accept: [queryStringHash('POST', '/installed')], canonical: 'POST&/installed&' }
+ */
+export interface QshExpectation {
+  /** Accepted hashes (usually one). */
+  accept: string[];
+  /** True: a token without `qsh` passes. */
+  optional?: boolean;
+  /** The canonical request computed here, shown in the mismatch message. */
+  canonical?: string;
+}
+
+/**
+ * Options of {@link verifyJwt}.
+ *
+ * @example { secret: installation.sharedSecret, qsh: { accept: [hash] }, issuer: installation.clientKey }
+ */
+export interface VerifyJwtOptions {
+  /** The shared secret, or a function choosing it from the unverified claims; `undefined`: unknown issuer. */
+  secret: string | ((claims: JwtClaims, header: JWTHeaderParameters) => string | undefined | Promise<string | undefined>);
+  /** Required, so that skipping the request binding is always a visible decision. */
+  qsh: QshExpectation | 'skip';
+  /** The clock, epoch milliseconds. Default `Date.now`. */
+  now?: () => number;
+  /** Tolerated clock skew for `exp`, `iat` and `nbf`, in seconds. Default 30. */
+  leewaySeconds?: number;
+  /** Longer tokens are refused before any decoding. Default 8192 characters. */
+  maxTokenLength?: number;
+  /** When given, `iss` must equal it. */
+  issuer?: string;
+  /** When given, `sub` must equal it. */
+  subject?: string;
+  /** When given and the token has `aud` (a string or an array), every value must equal it. */
+  audience?: string;
+}
+
+/**
+ * A token whose signature, times and qsh were checked.
+ *
+ * @example const { header, claims }: VerifiedJwt = await verifyJwt(token, options)
+ */
+export interface VerifiedJwt {
+  token: string;
+  header: JWTHeaderParameters;
+  claims: JwtClaims;
+}
+
+/**
+ * Options of {@link verifyRequest}.
+ *
+ * @example { store, appBaseUrl: config.baseUrl, now: () => Date.now() }
+ */
+export interface VerifyRequestOptions {
+  /** Where the shared secret of the token's issuer (its clientKey) is found. */
+  store: InstallationStore;
+  /** The app's base URL, as in its descriptor: its path (a context path) is not part of the qsh. */
+  appBaseUrl: string;
+  now?: () => number;
+  leewaySeconds?: number;
+  maxTokenLength?: number;
+}
+
+/**
+ * What {@link verifyRequest} returns: the token, its claims and the installation that signed it.
+ *
+ * @example const { installation }: VerifiedRequest = await verifyRequest(request, options)
+ */
+export interface VerifiedRequest {
+  token: string;
+  claims: JwtClaims;
+  installation: Installation;
+}
+
+/** Every value of a header; a `Record` is searched case-insensitively, as HTTP names are. */
+function headerValues(headers: RequestLike['headers'], name: string): string[] {
+  const values: string[] = [];
+  if (headers instanceof Headers) {
+    const value = headers.get(name);
+    if (value !== null) values.push(value);
+  } else {
+    for (const [key, value] of Object.entries(headers)) {
+      if (key.toLowerCase() !== name || value === undefined) continue;
+      values.push(...(Array.isArray(value) ? value : [value]));
+    }
+  }
+  return values.filter((value) => value.trim() !== '');
+}
+
+/** Every value of a query parameter, parsed as the qsh parses the query (so both see one `jwt`). */
+function queryValues(url: string, name: string): string[] {
+  const start = url.indexOf('?');
+  if (start === -1) return [];
+  const end = url.indexOf('#', start);
+  // Keeping the `?` matters: URLSearchParams drops one, and a second one belongs to the first name.
+  return new URLSearchParams(url.slice(start, end === -1 ? undefined : end)).getAll(name);
+}
+
+/**
+ * The JWT of a request: from `Authorization: JWT <token>` or from the `jwt` query parameter.
+ *
+ * Both at once (or either twice) is refused. A non-JWT Authorization header (a proxy's Basic
+ * credentials) is ignored when the query carries the token; otherwise it is a scheme error. A
+ * lower-case `jwt` scheme is always an error: it is a typo, not someone else's credentials.
+ *
+ * @example
+ * extractJwt({ url: '/installed', headers: { authorization: `JWT ${token}` } }) // token
+ * extractJwt({ url: `/page?repoUuid=%7Babc%7D&jwt=${token}`, headers: {} }) // token
+ */
+export function extractJwt(request: Pick<RequestLike, 'url' | 'headers'>): string {
+  const authorizations = headerValues(request.headers, 'authorization');
+  const fromQuery = queryValues(request.url, 'jwt');
+  if (authorizations.length > 1) {
+    throw new JwtAmbiguousError([`${authorizations.length} Authorization headers`]);
+  }
+  if (fromQuery.length > 1) throw new JwtAmbiguousError([`${fromQuery.length} jwt query parameters`]);
+
+  let fromHeader: string | undefined;
+  const authorization = authorizations[0]?.trim();
+  if (authorization !== undefined) {
+    const [scheme = '', ...rest] = authorization.split(/\s+/);
+    if (scheme === 'JWT') fromHeader = rest.join(' ');
+    else if (fromQuery.length === 0 || scheme.toLowerCase() === 'jwt') throw new JwtSchemeError(scheme);
+  }
+
+  const queryToken = fromQuery[0];
+  if (fromHeader !== undefined && queryToken !== undefined) {
+    throw new JwtAmbiguousError(['the Authorization header', 'the jwt query parameter']);
+  }
+  if (fromHeader !== undefined) {
+    if (fromHeader === '') throw new JwtMissingError('The Authorization header says "JWT" but no token follows it.');
+    return fromHeader;
+  }
+  if (queryToken !== undefined) {
+    if (queryToken === '') throw new JwtMissingError('The jwt query parameter is empty.');
+    return queryToken;
+  }
+  throw new JwtMissingError();
+}
+
+function decodePart(part: string, name: 'header' | 'claims'): Record<string, unknown> {
+  if (part === '') throw new JwtMalformedError(`its ${name} part is empty`);
+  if (!BASE64URL.test(part)) {
+    throw new JwtMalformedError(`its ${name} part has characters outside base64url (A-Z a-z 0-9 - _, no "=" padding)`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(part, 'base64url')));
+  } catch (cause) {
+    throw new JwtMalformedError(`its ${name} part is not base64url-encoded UTF-8 JSON`, { cause });
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new JwtMalformedError(`its ${name} part is not a JSON object`);
+  }
+  return value as Record<string, unknown>;
+}
+
+/**
+ * Splits and decodes a JWT without checking anything but its form: for display, and for finding
+ * `iss` before choosing a secret. Nothing it returns is trustworthy until verified.
+ *
+ * @example
+ * const { header, claims } = decodeUnverified(token) // header.alg, claims.iss, claims.qsh
+ */
+export function decodeUnverified(token: string, options: { maxTokenLength?: number } = {}): DecodedJwt {
+  if (typeof token !== 'string') throw new JwtMalformedError(`it is a ${typeof token}, not a string`);
+  const limit = positiveInteger('maxTokenLength', options.maxTokenLength, DEFAULT_MAX_TOKEN_LENGTH);
+  if (token.length > limit) throw new JwtTooLargeError(token.length, limit);
+  const parts = token.split('.');
+  if (parts.length !== 3) {
+    const hint = parts.length === 5 ? ' (five parts is an encrypted JWE, not a signed JWT)' : '';
+    throw new JwtMalformedError(`it has ${parts.length} dot-separated part${parts.length === 1 ? '' : 's'}, not 3${hint}`);
+  }
+  const [headerPart = '', claimsPart = '', signaturePart = ''] = parts;
+  const header = decodePart(headerPart, 'header');
+  const claims = decodePart(claimsPart, 'claims');
+  if (!BASE64URL.test(signaturePart)) {
+    throw new JwtMalformedError('its signature part has characters outside base64url');
+  }
+  if (typeof header.alg !== 'string') throw new JwtMalformedError('its header has no "alg"');
+  return { header: header as JWTHeaderParameters, claims };
+}
+
+/** Checks the types of the claims every Connect JWT carries, before any of them is used. */
+function connectClaims(claims: JWTPayload): JwtClaims {
+  if (claims.iss === undefined) throw new JwtClaimError('iss', 'is missing');
+  if (typeof claims.iss !== 'string' || claims.iss === '') throw new JwtClaimError('iss', 'must be a non-empty string');
+  for (const name of ['iat', 'exp'] as const) {
+    const value = claims[name];
+    if (value === undefined) throw new JwtClaimError(name, 'is missing');
+    if (typeof value !== 'number' || !Number.isFinite(value)) {
+      throw new JwtClaimError(name, 'must be a number of Unix seconds');
+    }
+  }
+  if (claims.nbf !== undefined && (typeof claims.nbf !== 'number' || !Number.isFinite(claims.nbf))) {
+    throw new JwtClaimError('nbf', 'must be a number of Unix seconds');
+  }
+  if (claims.sub !== undefined && typeof claims.sub !== 'string') throw new JwtClaimError('sub', 'must be a string');
+  const aud: unknown = claims.aud;
+  if (aud !== undefined && typeof aud !== 'string' && !(Array.isArray(aud) && aud.every((a) => typeof a === 'string'))) {
+    throw new JwtClaimError('aud', 'must be a string or an array of strings');
+  }
+  if (claims.qsh !== undefined && typeof claims.qsh !== 'string') throw new JwtClaimError('qsh', 'must be a string');
+  return claims as JwtClaims;
+}
+
+function checkAudience(aud: string | string[] | undefined, expected: string): void {
+  if (aud === undefined) return;
+  const values = Array.isArray(aud) ? aud : [aud];
+  if (values.length === 0 || values.some((value) => value !== expected)) throw new JwtAudienceError(expected, aud);
+}
+
+/**
+ * The time rule, in one place: expired once `exp + leeway` has come (jose's rule: now and the
+ * claims compared in whole seconds); not yet valid while `iat` or `nbf` is beyond `now + leeway`.
+ */
+function timeViolation(claims: JwtClaims, nowMs: number, leewaySeconds: number): Error | undefined {
+  const now = Math.floor(nowMs / 1000);
+  if (claims.exp <= now - leewaySeconds) return new JwtExpiredError({ exp: claims.exp, now, leewaySeconds });
+  for (const claim of ['iat', 'nbf'] as const) {
+    const validFrom = claims[claim];
+    if (validFrom !== undefined && validFrom > now + leewaySeconds) {
+      return new JwtNotYetValidError({ claim, validFrom, now, leewaySeconds });
+    }
+  }
+  return undefined;
+}
+
+/** jose checks the MAC (and, on the way, the times): its errors become ours. */
+async function checkSignature(token: string, secret: string, claims: JwtClaims, nowMs: number, leewaySeconds: number) {
+  try {
+    await jwtVerify(token, new TextEncoder().encode(secret), {
+      algorithms: ['HS256'],
+      currentDate: new Date(nowMs),
+      clockTolerance: leewaySeconds,
+    });
+  } catch (error) {
+    if (error instanceof joseErrors.JWSSignatureVerificationFailed) throw new JwtSignatureError(claims.iss);
+    if (error instanceof joseErrors.JWTExpired || error instanceof joseErrors.JWTClaimValidationFailed) {
+      // The MAC was good (jose checks it first): report the time rule that failed, in our terms.
+      throw timeViolation(claims, nowMs, leewaySeconds) ?? new JwtClaimError(error.claim, `is invalid: ${error.message}`);
+    }
+    if (error instanceof joseErrors.JOSEError) throw new JwtMalformedError(error.message, { cause: error });
+    throw error;
+  }
+}
+
+function checkQsh(qsh: string | undefined, expectation: QshExpectation | 'skip'): void {
+  if (expectation === 'skip') return;
+  if (qsh === undefined) {
+    if (expectation.optional) return;
+    throw new QshMissingError(expectation.canonical);
+  }
+  if (!expectation.accept.includes(qsh)) {
+    throw new QshMismatchError({ expected: expectation.accept, received: qsh, canonical: expectation.canonical });
+  }
+}
+
+function positiveInteger(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value <= 0) throw new RangeError(`${name} must be a positive whole number, got ${value}`);
+  return value;
+}
+
+function leeway(value: number | undefined): number {
+  if (value === undefined) return DEFAULT_LEEWAY_SECONDS;
+  if (!Number.isFinite(value) || value < 0) throw new RangeError(`leewaySeconds must be a number >= 0, got ${value}`);
+  return value;
+}
+
+/**
+ * Verifies a Connect JWT: size, form, `alg` HS256, claim types (`iss`, `iat`, `exp` required),
+ * issuer and subject when given, the secret, `aud` when asked, the HMAC, the times with leeway,
+ * then the qsh.
+ *
+ * @example
+ * const { claims } = await verifyJwt(token, {
+ *   secret: async ({ iss }) => (await store.get(iss))?.sharedSecret,
+ *   qsh: { accept: [queryStringHash('POST', '/installed')] },
+ * })
+ */
+export async function verifyJwt(token: string, o: VerifyJwtOptions): Promise<VerifiedJwt> {
+  if (o.qsh === undefined) {
+    throw new TypeError("verifyJwt: the qsh option is required: { accept: [hash] }, or 'skip' to opt out explicitly");
+  }
+  const maxTokenLength = positiveInteger('maxTokenLength', o.maxTokenLength, DEFAULT_MAX_TOKEN_LENGTH);
+  const leewaySeconds = leeway(o.leewaySeconds);
+  const nowMs = (o.now ?? Date.now)();
+  if (!Number.isFinite(nowMs)) throw new RangeError(`now() must return epoch milliseconds, returned ${nowMs}`);
+
+  const { header, claims: decoded } = decodeUnverified(token, { maxTokenLength });
+  if (header.alg !== 'HS256') throw new JwtAlgorithmError(header.alg);
+  const claims = connectClaims(decoded);
+  if (o.issuer !== undefined && claims.iss !== o.issuer) throw new JwtIssuerError(o.issuer, claims.iss);
+  if (o.subject !== undefined && claims.sub !== o.subject) {
+    throw new JwtClaimError('sub', `is ${JSON.stringify(claims.sub ?? null)}, but ${JSON.stringify(o.subject)} was expected`);
+  }
+  const secret = typeof o.secret === 'function' ? await o.secret(claims, header) : o.secret;
+  // In Connect the clientKey is `sub` of app JWTs and `iss` of Bitbucket's.
+  if (secret === undefined || secret === '') throw new InstallationUnknownError(claims.sub ?? claims.iss);
+  if (o.audience !== undefined) checkAudience(claims.aud, o.audience);
+
+  await checkSignature(token, secret, claims, nowMs, leewaySeconds);
+  const late = timeViolation(claims, nowMs, leewaySeconds);
+  if (late) throw late;
+  checkQsh(claims.qsh, o.qsh);
+  return { token, header, claims };
+}
+
+/**
+ * Verifies a request Bitbucket sent to the app (lifecycle call, webhook, page module): its JWT
+ * must be signed with the stored secret of the installation named by `iss`, have `aud` (when
+ * present) equal to `iss`, be current, and carry the qsh of this very request, computed relative
+ * to the app's base URL.
+ *
+ * @example
+ * const { installation, claims } = await verifyRequest(
+ *   { method: req.method, url: req.originalUrl, headers: req.headers },
+ *   { store, appBaseUrl: config.baseUrl },
+ * )
+ */
+export async function verifyRequest(request: RequestLike, o: VerifyRequestOptions): Promise<VerifiedRequest> {
+  const token = extractJwt(request);
+  const { iss } = decodeUnverified(token, { maxTokenLength: o.maxTokenLength }).claims;
+  const canonical = canonicalRequest(request.method, request.url, o.appBaseUrl);
+  let installation: Installation | undefined;
+  const verified = await verifyJwt(token, {
+    secret: async (claims) => {
+      installation = await o.store.get(claims.iss);
+      if (!installation) throw new InstallationUnknownError(claims.iss);
+      return installation.sharedSecret;
+    },
+    // A non-string iss is reported by verifyJwt's claim checks, before any audience check.
+    audience: typeof iss === 'string' ? iss : undefined,
+    qsh: { accept: [queryStringHash(request.method, request.url, o.appBaseUrl)], canonical },
+    now: o.now,
+    leewaySeconds: o.leewaySeconds,
+    maxTokenLength: o.maxTokenLength,
+  });
+  // verifyJwt returns only after the secret function found the installation's secret.
+  return { token, claims: verified.claims, installation: installation as Installation };
+}
