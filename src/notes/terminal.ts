@@ -5,7 +5,10 @@ import { CALLOUT_TITLES, calloutOf, calloutPlugin } from './callout.ts';
 import type { Callout, CalloutKind } from './callout.ts';
 import { neutralizeControls, paint, stripAnsi } from './style.ts';
 import type { StyleName } from './style.ts';
-import visibleWidth from 'string-width';
+import stringWidth from 'string-width';
+
+/** Terminal columns a string takes (ANSI codes excluded), as wrap-ansi measures it. */
+const visibleWidth = (text: string): number => stringWidth(text);
 
 /**
  * Lesson notes for the terminal: markdown-it tokens turned into wrapped, optionally coloured text.
