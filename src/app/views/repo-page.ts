@@ -1,0 +1,161 @@
+import type { JwtClaims } from '../../jwt/verify.ts';
+import type { AccessToken } from '../../oauth/exchange.ts';
+import { redactJwt, redactSecret } from '../../redact.ts';
+import type { RecordedRequest } from '../request-recorder.ts';
+import { html, type SafeHtml } from './html.ts';
+import { renderLayout } from './layout.ts';
+
+/**
+ * The repository fields the page shows, as far as the API returned them.
+ *
+ * @example const repository = await client.get<RepositoryView>(`/2.0/repositories/${ws}/${repo}`)
+ */
+export interface RepositoryView {
+  uuid?: unknown;
+  name?: unknown;
+  full_name?: unknown;
+  is_private?: unknown;
+  mainbranch?: { name?: unknown } | null;
+  links?: { html?: { href?: unknown }; clone?: Array<{ name?: unknown; href?: unknown }> };
+}
+
+/**
+ * One token the page obtained, with the requests made for it during this page load.
+ *
+ * @example const step: TokenStep = { label: 'The installation token', restriction: 'none', requests, result: { token } }
+ */
+export interface TokenStep {
+  /** What the token is for: "the installation", "this repository only". */
+  label: string;
+  /** What was asked for: the restriction sent with the grant. */
+  restriction: string;
+  requests: RecordedRequest[];
+  /** The token, or the error that prevented it (shown, not thrown: this step is optional). */
+  result: { token: AccessToken } | { error: { code: string; message: string } };
+}
+
+/**
+ * Everything the "JWT Authorization Grant" page shows, step by step.
+ *
+ * @example renderRepoPage({ token, claims, clientKey, repoUuid, workspace, tokens, apiRequests, repository, now: Date.now() })
+ */
+export interface RepoPageView {
+  /** The iframe JWT as received: shown with its signature redacted. */
+  token: string;
+  claims: JwtClaims;
+  clientKey: string;
+  repoUuid: string;
+  workspace: string;
+  tokens: TokenStep[];
+  apiRequests: RecordedRequest[];
+  repository: RepositoryView;
+  now: number;
+  /** Scripts the page loads: Bitbucket's `all.js` when framed by real Bitbucket. */
+  scripts?: string[];
+}
+
+/**
+ * Unix seconds as ISO time plus "in 59 min" / "3 min ago", relative to `nowMs`.
+ *
+ * @example readableTime(1735693200, Date.UTC(2025, 0, 1)) // '2025-01-01T01:00:00.000Z (in 60 min)'
+ */
+export function readableTime(seconds: unknown, nowMs: number): string {
+  if (typeof seconds !== 'number' || !Number.isFinite(seconds)) return String(seconds);
+  const iso = new Date(seconds * 1000).toISOString();
+  const deltaMin = Math.round((seconds * 1000 - nowMs) / 60_000);
+  const relative = deltaMin === 0 ? 'now' : deltaMin > 0 ? `in ${deltaMin} min` : `${-deltaMin} min ago`;
+  return `${iso} (${relative})`;
+}
+
+function text(value: unknown): string {
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? String(value) : '—';
+}
+
+/** A link only for http(s) URLs: an API value must never become a `javascript:` link. */
+function link(href: unknown): SafeHtml {
+  if (typeof href !== 'string' || !/^https?:\/\//i.test(href)) return html`${text(href)}`;
+  return html`<a href="${href}" target="_blank" rel="noopener noreferrer">${href}</a>`;
+}
+
+function claimRows(claims: JwtClaims, now: number): SafeHtml {
+  const timeClaims = new Set(['iat', 'exp', 'nbf']);
+  return html`<table>${Object.entries(claims).map(
+    ([name, value]) =>
+      html`<tr><th><code>${name}</code></th><td><code>${timeClaims.has(name) ? `${String(value)} = ${readableTime(value, now)}` : JSON.stringify(value)}</code></td></tr>`,
+  )}</table>`;
+}
+
+function requestBlock(request: RecordedRequest): SafeHtml {
+  const lines = [
+    `${request.method} ${request.url}`,
+    ...request.headers.map(([name, value]) => `${name}: ${value}`),
+    ...(request.body === undefined ? [] : ['', request.body]),
+  ];
+  return html`<pre>${lines.join('\n')}</pre>
+<p>Answer: ${request.status === undefined ? 'none (the request failed)' : html`HTTP <strong>${request.status}</strong>`}</p>`;
+}
+
+function requestsBlock(requests: RecordedRequest[], whenNone: string): SafeHtml {
+  if (requests.length === 0) return html`<p class="muted">${whenNone}</p>`;
+  return html`${requests.map(requestBlock)}`;
+}
+
+function tokenStep(step: TokenStep, now: number): SafeHtml {
+  const outcome =
+    'token' in step.result
+      ? html`<table>
+<tr><th>access_token</th><td><code>${redactSecret(step.result.token.accessToken)}</code> (redacted)</td></tr>
+<tr><th>token_type</th><td><code>${step.result.token.tokenType}</code></td></tr>
+<tr><th>scopes</th><td><code>${step.result.token.scopes.join(' ') || '(none listed)'}</code></td></tr>
+<tr><th>expires</th><td>${readableTime(step.result.token.expiresAt / 1000, now)}</td></tr>
+</table>`
+      : html`<div class="error"><p><code>${step.result.error.code}</code></p><p>${step.result.error.message}</p></div>`;
+  return html`<h3>${step.label}</h3>
+<p>Restriction: <code>${step.restriction}</code></p>
+${requestsBlock(step.requests, 'No request during this page load: the token came from the token cache (a token lives an hour or more; the app exchanges a new JWT only near its expiry).')}
+${outcome}`;
+}
+
+/**
+ * The "JWT Authorization Grant" repository page: the verified iframe JWT, the JWT grant
+ * (requests as sent, secrets redacted, and the tokens obtained), the REST call and the
+ * repository it returned.
+ *
+ * @example res.type('html').send(renderRepoPage(view))
+ */
+export function renderRepoPage(view: RepoPageView): string {
+  const repo = view.repository;
+  const clone = Array.isArray(repo.links?.clone) ? repo.links.clone : [];
+  const body = html`
+<p>What this page did, when Bitbucket loaded it in the repository's navigation.</p>
+
+<h2>1. Bitbucket's JWT, verified</h2>
+<p>Bitbucket put a JWT in this page's URL (<code>?jwt=…</code>), signed with the installation's shared secret.
+The app found the installation by <code>iss</code> (the clientKey), checked the HS256 signature, the times, and the
+query string hash of this very URL. Lesson 6 explains each check.</p>
+<pre>${redactJwt(view.token)}</pre>
+${claimRows(view.claims, view.now)}
+<p>Installation: <code>${view.clientKey}</code><br>Workspace (principal): <code>${view.workspace}</code><br>
+Repository: <code>${view.repoUuid}</code></p>
+
+<h2>2. The JWT grant: an access token</h2>
+<p>The app signs its own JWT (<code>iss</code> app key, <code>sub</code> clientKey) and swaps it at the token endpoint
+(<code>grant_type=urn:bitbucket:oauth2:jwt</code>). Lesson 4 explains the exchange.</p>
+${view.tokens.map((step) => tokenStep(step, view.now))}
+
+<h2>3. The REST API, with the Bearer token</h2>
+${requestsBlock(view.apiRequests, 'No request recorded.')}
+
+<h2>4. The repository</h2>
+<table>
+<tr><th>name</th><td>${text(repo.name)}</td></tr>
+<tr><th>full_name</th><td>${text(repo.full_name)}</td></tr>
+<tr><th>uuid</th><td><code>${text(repo.uuid)}</code></td></tr>
+<tr><th>private</th><td>${text(repo.is_private)}</td></tr>
+<tr><th>mainbranch</th><td>${text(repo.mainbranch?.name)}</td></tr>
+<tr><th>links.html</th><td>${link(repo.links?.html?.href)}</td></tr>
+${clone.map((c) => html`<tr><th>clone (${text(c.name)})</th><td><code>${text(c.href)}</code></td></tr>`)}
+</table>
+<p class="muted">Lesson 5 explains the API call and pagination.</p>`;
+  return renderLayout({ title: 'JWT Authorization Grant', body, scripts: view.scripts ?? [] });
+}
