@@ -1,0 +1,77 @@
+import type { Config } from '../../src/config.ts';
+import type { InstallationStore } from '../../src/store/installation.ts';
+import type { BitbucketMock } from '../../mocks/bitbucket.ts';
+import { formatRequestForTerminal, formatResponseForTerminal, type HttpExchange } from './exchange.ts';
+import { noInstallationError, latestInstallation } from './installation.ts';
+import type { LessonContext } from './lesson.ts';
+import type { ManifestEntry } from './manifest.ts';
+import type { Output } from './output.ts';
+import { createRecordingFetch } from './recording-fetch.ts';
+
+/** What {@link createLessonContext} builds a context from. */
+export interface LessonContextOptions {
+  config: Config;
+  flags: Record<string, string | boolean>;
+  store: InstallationStore;
+  now: () => number;
+  mock?: BitbucketMock;
+  /** Where narration and exchanges are printed. */
+  output: Output;
+  /** Asks the learner; absent when nobody can answer (no terminal, or `--yes`). */
+  ask?: (question: string, defaultValue: boolean) => Promise<boolean>;
+  /** `--yes`: every question is answered yes. */
+  yes: boolean;
+  /** The lesson that stores an installation, named when there is none. */
+  provider?: ManifestEntry;
+  /** The fetch that sends; default `globalThis.fetch` (patched by the mock offline). */
+  fetch?: typeof fetch;
+  /** Each finished exchange, e.g. for the transcript. */
+  onExchange?: (exchange: HttpExchange) => void;
+}
+
+/**
+ * Builds the context a lesson's steps run with: one object for the whole run, so steps can pass
+ * values along in `ctx.state`. Used by the CLI and by `createTestContext`.
+ *
+ * @example
+ * const ctx = createLessonContext({ config, flags: {}, store, now: Date.now, output, yes: true })
+ * await lesson.steps[0].run(ctx)
+ */
+export function createLessonContext(o: LessonContextOptions): LessonContext {
+  const { output } = o;
+  const confirm = async (question: string, options: { default?: boolean } = {}) => {
+    if (o.yes) return true;
+    const fallback = options.default ?? true;
+    return o.ask ? o.ask(question, fallback) : fallback;
+  };
+  const recordingFetch = createRecordingFetch({
+    fetch: o.fetch,
+    onSecret: (value) => output.secret(value),
+    onRequest: (request) => output.line(formatRequestForTerminal(request, output.style).join('\n')),
+    confirm: () => confirm('Send this request?', { default: true }),
+    onExchange: (exchange) => {
+      output.line(`${formatResponseForTerminal(exchange, output.style).join('\n')}\n`);
+      o.onExchange?.(exchange);
+    },
+  });
+  return {
+    config: o.config,
+    live: o.config.live,
+    flags: o.flags,
+    store: o.store,
+    fetch: recordingFetch,
+    now: o.now,
+    mock: o.mock,
+    state: {},
+    async installation() {
+      const installation = await latestInstallation(o.store);
+      if (!installation) throw noInstallationError(o.config, o.provider);
+      output.secret(installation.sharedSecret);
+      return installation;
+    },
+    secret: (value) => output.secret(value),
+    say: (markdown) => output.say(markdown),
+    show: (label, value) => output.show(label, value),
+    confirm,
+  };
+}

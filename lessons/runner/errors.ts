@@ -1,0 +1,80 @@
+import { LabError } from '../../src/errors.ts';
+
+/**
+ * The command line was not understood: an unknown lesson, flag or value. The CLI prints the
+ * message (which lists what is valid) and exits 2.
+ *
+ * @example
+ * throw new UsageError('Unknown flag --colour. Valid flags: --yes, --no-color, --help.')
+ */
+export class UsageError extends LabError {
+  constructor(message: string) {
+    super('ERR_USAGE', message);
+  }
+}
+
+/**
+ * `lessons/manifest.json` is missing, not JSON, or an entry is malformed. Only lesson authors see
+ * this; the message names the entry and the field.
+ *
+ * @example
+ * throw new ManifestError('entry 2: "slug" must be lower-case words joined by "-", like "sign-jwt".')
+ */
+export class ManifestError extends LabError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('ERR_MANIFEST_INVALID', `lessons/manifest.json: ${message}`, options);
+  }
+}
+
+/**
+ * A lesson module does not follow the lesson contract (no steps, a duplicate step title, a flag
+ * that shadows a runner flag...). Raised by `defineLesson`, so the author sees it on the first run.
+ *
+ * @example
+ * defineLesson({ steps: [] }) // throws ERR_LESSON_DEFINITION: a lesson needs at least one step
+ */
+export class LessonDefinitionError extends LabError {
+  constructor(message: string) {
+    super('ERR_LESSON_DEFINITION', `Invalid lesson definition: ${message}`);
+  }
+}
+
+/**
+ * A lesson needs an installation (the `installed` payload with its sharedSecret) and the store
+ * has none. Lesson 2 is where one is made.
+ *
+ * @example
+ * if (!installation) throw new NoInstallationError('No installation yet: run `npm run lesson 2` first.')
+ */
+export class NoInstallationError extends LabError {
+  constructor(message: string) {
+    super('ERR_NO_INSTALLATION', message, { lesson: 2 });
+  }
+}
+
+/**
+ * The learner answered "no" to `Send this request?`. The step cannot go on without the response.
+ *
+ * @example
+ * if (!(await confirm('Send this request?'))) throw new RequestDeclinedError('POST', url)
+ */
+export class RequestDeclinedError extends LabError {
+  constructor(method: string, url: string) {
+    super(
+      'ERR_REQUEST_DECLINED',
+      `You chose not to send ${method} ${url}, and this step needs its response. Run the lesson again and answer "y" (or pass --yes).`,
+    );
+  }
+}
+
+/**
+ * A lesson's notes file is missing.
+ *
+ * @example
+ * throw new NotesMissingError('lessons/03-sign-jwt/notes.md')
+ */
+export class NotesMissingError extends LabError {
+  constructor(path: string) {
+    super('ERR_NOTES_MISSING', `The notes file ${path} does not exist. Every lesson directory needs a notes.md.`);
+  }
+}

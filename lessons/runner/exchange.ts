@@ -1,0 +1,107 @@
+/**
+ * One HTTP exchange as the learner sees it, and its two renderings: for the terminal and for the
+ * `.http` transcript. Both are plain text; the caller redacts them.
+ */
+import type { Style } from './style.ts';
+
+/** A request as it went on the wire (header names in lower case, as `Headers` gives them). */
+export interface RecordedRequest {
+  method: string;
+  url: string;
+  headers: [string, string][];
+  /** The body as text; a placeholder for binary bodies; undefined when there is none. */
+  body: string | undefined;
+}
+
+/** A response as it came back; the body as text, capped, or a placeholder for binary bodies. */
+export interface RecordedResponse {
+  status: number;
+  statusText: string;
+  headers: [string, string][];
+  body: string | undefined;
+}
+
+/** A request and its outcome: a response, or the error `fetch` threw (network, timeout, abort). */
+export interface HttpExchange {
+  request: RecordedRequest;
+  response?: RecordedResponse;
+  error?: string;
+}
+
+function contentType(headers: [string, string][]): string {
+  return headers.find(([name]) => name.toLowerCase() === 'content-type')?.[1] ?? '';
+}
+
+/** JSON bodies re-indented for reading; anything else as it came. */
+function prettyBody(body: string, headers: [string, string][]): string {
+  if (!/\bjson\b/i.test(contentType(headers))) return body;
+  try {
+    return JSON.stringify(JSON.parse(body), null, 2);
+  } catch {
+    return body;
+  }
+}
+
+/**
+ * The request half of an exchange, for the terminal: `→ METHOD url`, headers, body.
+ *
+ * @example
+ * formatRequestForTerminal(request, createStyle(false)) // ['→ POST https://...', '  authorization: JWT eyJ…', ...]
+ */
+export function formatRequestForTerminal(request: RecordedRequest, style: Style): string[] {
+  const lines = [`${style.cyan('→')} ${style.bold(`${request.method} ${request.url}`)}`];
+  for (const [name, value] of request.headers) lines.push(`  ${style.dim(`${name}:`)} ${value}`);
+  if (request.body !== undefined && request.body !== '') {
+    lines.push('', ...prettyBody(request.body, request.headers).split('\n').map((l) => `  ${l}`));
+  }
+  return lines;
+}
+
+/**
+ * The response (or the error) half of an exchange, for the terminal.
+ *
+ * @example
+ * formatResponseForTerminal(exchange, createStyle(false)) // ['← 200 OK', '  content-type: ...', ...]
+ */
+export function formatResponseForTerminal(exchange: HttpExchange, style: Style): string[] {
+  const { response } = exchange;
+  if (!response) return [`${style.red('←')} ${style.red(`no response: ${exchange.error ?? 'unknown error'}`)}`];
+  const ok = response.status < 400;
+  const statusLine = `${response.status} ${response.statusText}`.trim();
+  const lines = [`${ok ? style.green('←') : style.red('←')} ${style.bold(ok ? statusLine : style.red(statusLine))}`];
+  for (const [name, value] of response.headers) lines.push(`  ${style.dim(`${name}:`)} ${value}`);
+  if (response.body !== undefined && response.body !== '') {
+    lines.push('', ...prettyBody(response.body, response.headers).split('\n').map((l) => `  ${l}`));
+  }
+  return lines;
+}
+
+/**
+ * The exchange in the `.http` file format (JetBrains / VS Code REST Client): `### title`, the
+ * request line, headers, a blank line, the body; then the response as a `#` comment block, so
+ * the file can be replayed as it is (once real secrets are put back in).
+ *
+ * @example
+ * formatExchangeAsHttp('Step 2: Exchange the JWT', exchange)
+ * // '### Step 2: Exchange the JWT\nPOST https://bitbucket.org/site/oauth2/access_token\n...'
+ */
+export function formatExchangeAsHttp(title: string, exchange: HttpExchange): string {
+  const { request, response } = exchange;
+  const lines = [`### ${title.replace(/\s+/g, ' ')}`, `${request.method} ${request.url}`];
+  for (const [name, value] of request.headers) lines.push(`${name}: ${value}`);
+  if (request.body !== undefined && request.body !== '') {
+    // A body line starting with ### would start a new request in this format.
+    lines.push('', ...request.body.split('\n').map((l) => (l.startsWith('###') ? ` ${l}` : l)));
+  }
+  lines.push('');
+  const comment: string[] = [];
+  if (response) {
+    comment.push(`Response: ${response.status} ${response.statusText}`.trim());
+    for (const [name, value] of response.headers) comment.push(`${name}: ${value}`);
+    if (response.body !== undefined && response.body !== '') comment.push('', ...prettyBody(response.body, response.headers).split('\n'));
+  } else {
+    comment.push(`No response: ${exchange.error ?? 'unknown error'}`);
+  }
+  lines.push(...comment.map((l) => (l ? `# ${l}` : '#')), '');
+  return lines.join('\n');
+}

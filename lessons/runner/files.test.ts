@@ -1,0 +1,102 @@
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createMemoryStore } from '../../src/store/memory.ts';
+import type { Installation } from '../../src/store/installation.ts';
+import { clearProgress, markCompleted, nextLesson, progressPath, readProgress } from './progress.ts';
+import { resetLessonData } from './reset.ts';
+import { createTranscript, transcriptPath } from './transcript.ts';
+import { redactText } from '../../src/redact.ts';
+
+const tempDir = () => mkdtempSync(join(tmpdir(), 'runner-files-'));
+
+const installation: Installation = {
+  clientKey: 'ari:cloud:bitbucket::app/{11111111-2222-3333-4444-555555555555}/jwt-grant-tutorial',
+  key: 'jwt-grant-tutorial',
+  sharedSecret: 'a-shared-secret-of-some-length-0123456789',
+  baseUrl: 'https://bitbucket.org',
+  baseApiUrl: 'https://api.bitbucket.org',
+  productType: 'bitbucket',
+  principal: { type: 'team', uuid: '{11111111-2222-3333-4444-555555555555}' },
+  installedAt: '2026-01-01T00:00:00.000Z',
+  updatedAt: '2026-01-01T00:00:00.000Z',
+};
+
+describe('progress', () => {
+  it('starts empty, records completed lessons once and in order', () => {
+    const dir = tempDir();
+    expect(readProgress(dir)).toEqual({ completed: [] });
+    markCompleted(dir, 3);
+    markCompleted(dir, 1);
+    markCompleted(dir, 3);
+    expect(JSON.parse(readFileSync(progressPath(dir), 'utf8'))).toEqual({ completed: [1, 3] });
+    expect(nextLesson([1, 2, 3], readProgress(dir))).toBe(2);
+    expect(nextLesson([1, 3], readProgress(dir))).toBeUndefined();
+  });
+
+  it('reads a damaged file as no progress, and repairs it on the next write', () => {
+    const dir = tempDir();
+    writeFileSync(progressPath(dir), '{"completed": "all"');
+    expect(readProgress(dir)).toEqual({ completed: [] });
+    writeFileSync(progressPath(dir), '{"completed": [2, "x", -1, 2]}');
+    expect(readProgress(dir)).toEqual({ completed: [2] });
+    markCompleted(dir, 1);
+    expect(readProgress(dir)).toEqual({ completed: [1, 2] });
+  });
+
+  it('clears', () => {
+    const dir = tempDir();
+    markCompleted(dir, 1);
+    clearProgress(dir);
+    expect(existsSync(progressPath(dir))).toBe(false);
+  });
+});
+
+describe('transcript', () => {
+  it('redacts secrets registered after the exchange on the next write, owner-only', () => {
+    const dir = join(tempDir(), 'data');
+    const secrets = new Set<string>();
+    const transcript = createTranscript({ path: transcriptPath(dir, 4), heading: ['npm run lesson 4'], redact: (t) => redactText(t, secrets) });
+    const token = 'late-registered-access-token-0123';
+    transcript.add('Step 1: Exchange', {
+      request: { method: 'GET', url: 'https://api.bitbucket.org/2.0/user', headers: [['authorization', `Bearer ${token}`]], body: undefined },
+      response: { status: 200, statusText: 'OK', headers: [], body: '{}' },
+    });
+    expect(readFileSync(transcript.path, 'utf8')).toContain(token);
+    secrets.add(token);
+    transcript.write();
+    const text = readFileSync(transcript.path, 'utf8');
+    expect(text).not.toContain(token);
+    expect(text.startsWith('# npm run lesson 4\n\n### Step 1: Exchange\nGET https://api.bitbucket.org/2.0/user\n')).toBe(true);
+    expect(transcript.path).toBe(join(dir, 'lesson-04.http'));
+    expect(statSync(transcript.path).mode & 0o777).toBe(0o600);
+  });
+});
+
+describe('resetLessonData', () => {
+  it('clears progress, transcripts and, offline, the installations; other files stay', async () => {
+    const dir = tempDir();
+    markCompleted(dir, 1);
+    writeFileSync(join(dir, 'lesson-01.http'), 'x');
+    writeFileSync(join(dir, 'lesson-1.http.bak'), 'x');
+    const store = createMemoryStore([installation]);
+    const result = await resetLessonData({ dataDir: dir, store, live: false });
+    expect(result).toEqual({ transcripts: 1, installations: 1, keptInstallations: 0 });
+    expect(readProgress(dir).completed).toEqual([]);
+    expect(existsSync(join(dir, 'lesson-01.http'))).toBe(false);
+    expect(existsSync(join(dir, 'lesson-1.http.bak')), 'only transcript names are removed').toBe(true);
+    expect(await store.list()).toEqual([]);
+  });
+
+  it('keeps the installations live: they came from Bitbucket', async () => {
+    const store = createMemoryStore([installation]);
+    expect(await resetLessonData({ dataDir: tempDir(), store, live: true })).toEqual({ transcripts: 0, installations: 0, keptInstallations: 1 });
+    expect(await store.list()).toHaveLength(1);
+  });
+
+  it('does nothing harmful when the data directory does not exist', async () => {
+    const result = await resetLessonData({ dataDir: join(tempDir(), 'missing'), store: createMemoryStore(), live: false });
+    expect(result.transcripts).toBe(0);
+  });
+});

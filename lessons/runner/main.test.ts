@@ -1,0 +1,331 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { LabError } from '../../src/errors.ts';
+import { exchangeJwtForToken } from '../../src/oauth/exchange.ts';
+import { openSqliteStore } from '../../src/store/sqlite.ts';
+import { installationFromPayload, installedPayload } from '../../mocks/fixtures/lifecycle.ts';
+import { defineLesson, type Lesson } from './lesson.ts';
+import { runLessonCli, type CliIo } from './main.ts';
+import type { Prompts } from './prompts.ts';
+import { readProgress } from './progress.ts';
+
+/** Fixture lessons: what each part of the runner needs, nothing more. */
+const LESSONS: Record<number, Lesson> = {
+  1: defineLesson({
+    flags: { 'base-url': { type: 'string', description: 'A URL to print.' } },
+    steps: [
+      {
+        title: 'Say hello',
+        async run(ctx) {
+          ctx.say('Hello from **step one**.');
+          ctx.show('Base URL', ctx.flags['base-url'] ?? ctx.config.baseUrl);
+        },
+      },
+    ],
+  }),
+  2: defineLesson({
+    steps: [
+      {
+        title: 'Store an installation',
+        async run(ctx) {
+          const sharedSecret = randomBytes(32).toString('base64url');
+          ctx.secret(sharedSecret);
+          const payload = installedPayload({ appKey: ctx.config.appKey, sharedSecret });
+          ctx.show('Installed payload', payload);
+          await ctx.store.save(installationFromPayload(payload));
+        },
+      },
+    ],
+  }),
+  3: defineLesson({
+    requires: 'installation',
+    steps: [
+      {
+        title: 'Exchange a JWT for an access token',
+        async run(ctx) {
+          const token = await exchangeJwtForToken({ installation: await ctx.installation(), fetch: ctx.fetch, now: ctx.now });
+          ctx.state.token = token.accessToken;
+          // Careless on purpose: the runner must redact what it saw on the wire.
+          ctx.show('Access token', token.accessToken);
+        },
+      },
+      {
+        title: 'Call the REST API',
+        async run(ctx) {
+          const response = await ctx.fetch(`${ctx.config.bitbucketApiUrl}/2.0/user`, {
+            headers: { Authorization: `Bearer ${String(ctx.state.token)}` },
+          });
+          if (!response.ok) throw new Error(`status ${response.status}`);
+        },
+      },
+    ],
+  }),
+  4: defineLesson({
+    steps: [
+      { title: 'Pass', run: async () => {} },
+      {
+        title: 'Fail with a lesson pointer',
+        run: async () => {
+          throw new LabError('ERR_EXAMPLE', 'The qsh does not match: sign the request you send.', { lesson: 3 });
+        },
+      },
+      { title: 'Never reached', run: async () => {} },
+    ],
+  }),
+};
+
+function fixtureLessonsDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'runner-lessons-'));
+  const manifest = [
+    { number: 1, slug: 'hello', title: 'Hello' },
+    { number: 2, slug: 'install', title: 'Install', provides: 'installation' },
+    { number: 3, slug: 'grant', title: 'The grant' },
+    { number: 4, slug: 'broken', title: 'Broken' },
+  ];
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest));
+  mkdirSync(join(dir, '01-hello'));
+  writeFileSync(join(dir, '01-hello', 'notes.md'), '# Hello\n\nThe intro of lesson one.\n\n## Details\n\nNot in the intro.\n');
+  return dir;
+}
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+  dataDir: string;
+  asked: string[];
+}
+
+async function runCli(
+  argv: string[],
+  o: { env?: NodeJS.ProcessEnv; dataDir?: string; prompts?: Partial<Prompts> & { asked?: string[] } } = {},
+): Promise<Run> {
+  const dataDir = o.dataDir ?? mkdtempSync(join(tmpdir(), 'runner-data-'));
+  let stdout = '';
+  let stderr = '';
+  const asked: string[] = [];
+  const prompts: Prompts = {
+    confirm: async (message, fallback) => {
+      asked.push(message);
+      return o.prompts?.confirm ? o.prompts.confirm(message, fallback) : fallback;
+    },
+    select: async (message, choices, fallback) => {
+      asked.push(`${message} ${choices.map((c) => c.name).join(' | ')}`);
+      return o.prompts?.select ? o.prompts.select(message, choices, fallback) : (fallback ?? 1);
+    },
+  };
+  const io: CliIo = {
+    argv,
+    env: { DATA_DIR: dataDir, ...o.env },
+    stdout: { write: (text: string) => (stdout += text), isTTY: false },
+    stderr: { write: (text: string) => (stderr += text) },
+    interactive: o.prompts !== undefined,
+    prompts: async () => prompts,
+    lessonsDir: fixtureLessonsDir(),
+    loadLesson: async (entry) => LESSONS[entry.number]!,
+  };
+  const code = await runLessonCli(io);
+  return { code, stdout, stderr, dataDir, asked };
+}
+
+async function storedSecrets(dataDir: string): Promise<string[]> {
+  const store = openSqliteStore({ dataDir });
+  try {
+    return (await store.list()).map((i) => i.sharedSecret);
+  } finally {
+    await store.close();
+  }
+}
+
+describe('runLessonCli: a lesson that passes', () => {
+  it('prints title, intro, diagram, the step and what next; records progress; exits 0', async () => {
+    const run = await runCli(['1', '--base-url=https://abc.ngrok.app']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('Lesson 1 of 4: Hello');
+    expect(run.stdout, 'the intro is the text under the H1').toContain('The intro of lesson one.');
+    expect(run.stdout).not.toContain('Not in the intro.');
+    expect(run.stdout, 'the flow diagram marks where the lesson is').toContain('◀ you are here');
+    expect(run.stdout).toContain('Base URL: https://abc.ngrok.app');
+    expect(run.stdout).toMatch(/^✓ Step 1: Say hello$/m);
+    expect(run.stdout).toContain('Next: npm run lesson 2  (Install)');
+    expect(run.stdout).toContain('Read more: npm run notes 1');
+    expect(run.stdout, 'no terminal: no escape codes').not.toMatch(/\x1b/);
+    expect(readProgress(run.dataDir).completed).toEqual([1]);
+  });
+
+  it('writes the transcript even without HTTP exchanges', async () => {
+    const run = await runCli(['1']);
+    expect(readFileSync(join(run.dataDir, 'lesson-01.http'), 'utf8')).toMatch(/^# npm run lesson 1: Hello\n/);
+  });
+});
+
+describe('runLessonCli: a step that fails', () => {
+  it('prints ✗, the message and where to read more, never a stack; later steps are listed as not run; exits 1', async () => {
+    const run = await runCli(['4']);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/^✓ Step 1: Pass$/m);
+    expect(run.stdout).toMatch(/^✗ Step 2: Fail with a lesson pointer$/m);
+    expect(run.stdout).toContain('  The qsh does not match: sign the request you send.\n  See lesson 3: npm run notes 3');
+    expect(run.stdout).toContain('- Step 3: Never reached (not run)');
+    expect(run.stdout).toContain('✗ Lesson 4 stopped at step 2 of 3.');
+    expect(`${run.stdout}${run.stderr}`, 'no stack trace').not.toMatch(/^\s+at /m);
+    expect(readProgress(run.dataDir).completed, 'a failed lesson is not done').toEqual([]);
+  });
+});
+
+describe('runLessonCli: usage and configuration errors exit 2', () => {
+  it('names the valid lessons for an unknown one', async () => {
+    const run = await runCli(['9']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('Unknown lesson "9". Lessons: 1 (Hello), 2 (Install), 3 (The grant), 4 (Broken).');
+  });
+
+  it('names the valid flags, the lesson\'s included, for an unknown one', async () => {
+    const run = await runCli(['1', '--colour']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('Unknown flag --colour. Valid flags here: --yes, --simulate, --reset, --no-color, --help, --base-url=<value>.');
+  });
+
+  it('refuses a lesson flag without its lesson', async () => {
+    const run = await runCli(['--base-url=https://x.io']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('Unknown flag --base-url');
+  });
+
+  it('prints a configuration error as it is', async () => {
+    const run = await runCli(['1'], { env: { SCENARIO: 'sunny' } });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('SCENARIO="sunny" is not a known scenario. Use one of: happy,');
+  });
+
+  it('lists the lessons without a number when nobody can choose from a menu', async () => {
+    const run = await runCli([]);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toContain('▸ 1. Hello');
+    expect(run.stdout).toContain('Run one with: npm run lesson <n>');
+  });
+
+  it('shows help with the lesson\'s flags, exit 0', async () => {
+    const run = await runCli(['1', '--help']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('Flags of lesson 1:\n  --base-url=<value>  A URL to print.');
+    expect(run.stdout).toContain('  --simulate');
+  });
+});
+
+describe('runLessonCli: lessons that need an installation', () => {
+  it('offline with none and no terminal: says which lesson makes one, exits 1', async () => {
+    const run = await runCli(['3'], { env: {} });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('No installation yet: run `npm run lesson 2` first (Install), or add --simulate to simulate it now.');
+    expect(run.stdout).not.toContain('Step 1');
+  });
+
+  it('--simulate runs the providing lesson silently, then the lesson; every secret stays redacted', async () => {
+    const dump = join(mkdtempSync(join(tmpdir(), 'runner-dump-')), 'secrets.json');
+    const run = await runCli(['3', '--simulate'], { env: { LAB_SECRETS_DUMP: dump } });
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(run.stdout).toContain('✓ Simulated lesson 2 (Install): an installation is stored.');
+    expect(run.stdout, 'the simulated lesson prints nothing of its own').not.toContain('Installed payload');
+    expect(run.stdout).toMatch(/^✓ Step 1: Exchange a JWT for an access token$/m);
+    expect(run.stdout).toMatch(/^✓ Step 2: Call the REST API$/m);
+    expect(run.stdout, 'the exchange is shown').toContain('→ POST https://bitbucket.org/site/oauth2/access_token');
+    expect(run.stdout).toContain('← 200 OK');
+
+    const { registered, issued } = JSON.parse(readFileSync(dump, 'utf8')) as { registered: string[]; issued: string[] };
+    const sharedSecrets = await storedSecrets(run.dataDir);
+    expect(issued, 'the mock issued one token').toHaveLength(1);
+    expect(sharedSecrets).toHaveLength(1);
+    const transcript = readFileSync(join(run.dataDir, 'lesson-03.http'), 'utf8');
+    expect(transcript).toContain('### Step 1: Exchange a JWT for an access token\nPOST https://bitbucket.org/site/oauth2/access_token');
+    expect(transcript).toContain('### Step 2: Call the REST API\nGET https://api.bitbucket.org/2.0/user');
+    for (const secret of [...sharedSecrets, ...issued, ...registered]) {
+      expect(run.stdout.includes(secret), 'a secret in stdout').toBe(false);
+      expect(transcript.includes(secret), 'a secret in the transcript').toBe(false);
+    }
+    expect(`${run.stdout}${transcript}`, 'no whole JWT').not.toMatch(/eyJ[\w-]+\.eyJ[\w-]+\.[\w-]{20,}/);
+  });
+
+  it('live with none: says how to get one from Bitbucket, exits 1 without touching the network', async () => {
+    const run = await runCli(['3'], { env: { LIVE: '1' } });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('npm start');
+    expect(run.stdout).toContain('ngrok http 3000');
+    expect(run.stdout).toContain('BASE_URL');
+    expect(run.stdout).toContain('npm run notes 7');
+    expect(run.stdout).toContain('February 2, 2026');
+  });
+});
+
+describe('runLessonCli on a terminal', () => {
+  it('offers to simulate the missing installation, and asks before each request', async () => {
+    const run = await runCli(['3'], { prompts: {} });
+    expect(run.code, run.stdout).toBe(0);
+    expect(run.asked).toEqual(['Simulate lesson 2 now?', 'Send this request?', 'Send this request?']);
+  });
+
+  it('stops the step when a request is declined', async () => {
+    const run = await runCli(['3', '--simulate'], { prompts: { confirm: async (message) => message !== 'Send this request?' } });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('You chose not to send POST https://bitbucket.org/site/oauth2/access_token');
+  });
+
+  it('--yes asks nothing', async () => {
+    const run = await runCli(['3', '--yes'], { prompts: {} });
+    expect(run.code).toBe(0);
+    expect(run.asked).toEqual([]);
+  });
+
+  it('exits 130 when the learner presses Ctrl-C at a prompt', async () => {
+    const exit = Object.assign(new Error('User force closed the prompt with SIGINT'), { name: 'ExitPromptError' });
+    const run = await runCli(['3'], {
+      prompts: {
+        confirm: async () => {
+          throw exit;
+        },
+      },
+    });
+    expect(run.code).toBe(130);
+    expect(run.stderr).toBe('');
+  });
+
+  it('offers a menu with ✓ done and ▸ next, starting at the next lesson', async () => {
+    const first = await runCli(['1']);
+    let offered: number | undefined;
+    const run = await runCli([], {
+      dataDir: first.dataDir,
+      prompts: {
+        select: async (_message, _choices, fallback) => {
+          offered = fallback;
+          return 1;
+        },
+      },
+    });
+    expect(run.code).toBe(0);
+    expect(offered).toBe(2);
+    expect(run.asked[0]).toBe('Which lesson? ✓ 1. Hello | ▸ 2. Install |   3. The grant |   4. Broken');
+  });
+});
+
+describe('runLessonCli --reset', () => {
+  it('clears progress, transcripts and the offline installations without asking when nobody can answer', async () => {
+    const first = await runCli(['2']);
+    expect(await storedSecrets(first.dataDir)).toHaveLength(1);
+    const run = await runCli(['--reset'], { dataDir: first.dataDir });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('Cleared progress, 1 transcript(s) and 1 installation(s)');
+    expect(readProgress(first.dataDir).completed).toEqual([]);
+    expect(await storedSecrets(first.dataDir)).toEqual([]);
+  });
+
+  it('asks first on a terminal, and a "no" clears nothing', async () => {
+    const first = await runCli(['1']);
+    const run = await runCli(['--reset'], { dataDir: first.dataDir, prompts: { confirm: async () => false } });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('Nothing cleared.');
+    expect(readProgress(first.dataDir).completed).toEqual([1]);
+  });
+});

@@ -1,0 +1,362 @@
+/**
+ * `npm run lesson [n] [-- flags]`: the lesson runner, as a function of its inputs and outputs so
+ * that it can be tested in-process. `cli.ts` wires it to the real process.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError, loadConfig, type Config } from '../../src/config.ts';
+import { isLabError } from '../../src/errors.ts';
+import { LESSON_ARROWS, renderFlowDiagram } from '../../src/notes/diagram.ts';
+import type { InstallationStore } from '../../src/store/installation.ts';
+import { openSqliteStore } from '../../src/store/sqlite.ts';
+import { RUNNER_FLAGS, checkFlags, formatFlagHelp, parseArgs, type ParsedArgs } from './args.ts';
+import { createLessonContext } from './context.ts';
+import { UsageError } from './errors.ts';
+import { latestInstallation, liveNoInstallationMessage, offlineNoInstallationMessage } from './installation.ts';
+import { notesIntro } from './intro.ts';
+import type { Lesson } from './lesson.ts';
+import { importLesson } from './load-lesson.ts';
+import { LESSONS_DIR, findLesson, lessonDir, loadManifest, type ManifestEntry } from './manifest.ts';
+import { startOfflineMock, type OfflineMock } from './mock.ts';
+import { createOutput, type Output } from './output.ts';
+import { markCompleted, nextLesson, readProgress, type Progress } from './progress.ts';
+import { isPromptExit, loadTerminalPrompts, type Prompts } from './prompts.ts';
+import { resetLessonData } from './reset.ts';
+import { describeError, runSteps, type StepsResult } from './run-steps.ts';
+import { useColor } from './style.ts';
+import { createTranscript, transcriptPath } from './transcript.ts';
+
+/** The process as the runner sees it; tests pass their own. */
+export interface CliIo {
+  argv: readonly string[];
+  env: NodeJS.ProcessEnv;
+  stdout: { write(text: string): unknown; isTTY?: boolean; columns?: number };
+  stderr: { write(text: string): unknown };
+  /** stdin and stdout are both terminals, so a person can answer prompts. */
+  interactive: boolean;
+  /** Default: @inquirer/prompts, imported on first use. */
+  prompts?: () => Promise<Prompts>;
+  /** Default: this checkout's `lessons/`. */
+  lessonsDir?: string;
+  /** Default: import `lessons/NN-slug/lesson.ts`. */
+  loadLesson?: (entry: ManifestEntry) => Promise<Lesson>;
+  now?: () => number;
+}
+
+/**
+ * The exit codes of `npm run lesson` (lessons/runner/README.md).
+ *
+ * @example
+ * if (code === EXIT.usage) console.error('see npm run lesson -- --help')
+ */
+export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
+
+/**
+ * Runs the lesson CLI and returns its exit code: 0 success, 1 a failed step (or no installation),
+ * 2 a usage or configuration error, 130 Ctrl-C at a prompt.
+ *
+ * @example
+ * process.exitCode = await runLessonCli({ argv: ['1', '--yes'], env: process.env, stdout: process.stdout,
+ *   stderr: process.stderr, interactive: false })
+ */
+export async function runLessonCli(io: CliIo): Promise<number> {
+  const errors = createOutput({ write: (text) => io.stderr.write(text), color: false });
+  let store: InstallationStore | undefined;
+  const openStore = (config: Config) => (store ??= openSqliteStore({ dataDir: config.dataDir }));
+  try {
+    return await run(io, openStore);
+  } catch (error) {
+    if (isPromptExit(error)) {
+      io.stdout.write('\n');
+      return EXIT.interrupted;
+    }
+    errors.line(describeError(error).join('\n'));
+    if (error instanceof UsageError) errors.line('Run `npm run lesson -- --help` for usage.');
+    return error instanceof UsageError || error instanceof ConfigError ? EXIT.usage : EXIT.failed;
+  } finally {
+    await store?.close();
+  }
+}
+
+async function run(io: CliIo, openStore: (config: Config) => InstallationStore): Promise<number> {
+  const parsed = parseArgs(io.argv);
+  const runner = checkFlags(new Map([...parsed.flags].filter(([name]) => Object.hasOwn(RUNNER_FLAGS, name))), RUNNER_FLAGS);
+  const color = useColor({ isTTY: io.stdout.isTTY, env: io.env, noColorFlag: runner['no-color'] === true });
+  const output = createOutput({ write: (text) => io.stdout.write(text), color, width: io.stdout.columns || 80 });
+  const config = loadConfig(io.env);
+  const lessonsDir = io.lessonsDir ?? LESSONS_DIR;
+  const manifest = loadManifest(lessonsDir);
+  const loadLesson = io.loadLesson ?? ((entry: ManifestEntry) => importLesson(entry, lessonsDir));
+  if (parsed.positionals.length > 1) {
+    throw new UsageError(`Give one lesson number, not ${parsed.positionals.length} arguments (${parsed.positionals.join(' ')}).`);
+  }
+  const entry = parsed.positionals[0] === undefined ? undefined : findLesson(manifest, parsed.positionals[0]);
+
+  if (runner.help) {
+    const lesson = entry ? await loadLesson(entry) : undefined;
+    output.line(helpText(manifest, readProgress(config.dataDir), entry, lesson).join('\n'));
+    return EXIT.ok;
+  }
+
+  const interactive = io.interactive && runner.yes !== true;
+  let prompts: Promise<Prompts> | undefined;
+  const getPrompts = () => (prompts ??= (io.prompts ?? loadTerminalPrompts)());
+  const ask = interactive ? async (question: string, fallback: boolean) => (await getPrompts()).confirm(question, fallback) : undefined;
+  const load = async (chosen: ManifestEntry) => {
+      const lesson = await loadLesson(chosen);
+    return { entry: chosen, lesson, flags: lessonFlags(parsed, lesson) };
+  };
+  // Every flag is checked before anything is changed: with a lesson, against its flags too.
+  let selected = entry ? await load(entry) : undefined;
+  if (!selected) checkFlags(parsed.flags, RUNNER_FLAGS);
+
+  if (runner.reset) {
+    const store = openStore(config);
+    const count = (await store.list()).length;
+    const what = config.live ? 'progress and transcripts' : `progress, transcripts and ${count} stored installation(s)`;
+    if (ask && !(await ask(`Clear ${what} in ${config.dataDir}?`, false))) {
+      output.line('Nothing cleared.');
+      return EXIT.ok;
+    }
+    const result = await resetLessonData({ dataDir: config.dataDir, store, live: config.live });
+    output.line(
+      `Cleared progress, ${result.transcripts} transcript(s) and ${result.installations} installation(s) in ${config.dataDir}.` +
+        (result.keptInstallations ? ` Kept ${result.keptInstallations} live installation(s) from Bitbucket.` : ''),
+    );
+    if (!selected) return EXIT.ok;
+  }
+
+  if (!selected) {
+    const progress = readProgress(config.dataDir);
+    const lines = menuLines(manifest, progress);
+    if (!interactive) {
+      output.line(['Lessons:', ...lines.map((l) => `  ${l.name}`), '', 'Run one with: npm run lesson <n>   (options: npm run lesson -- --help)'].join('\n'));
+      return EXIT.usage;
+    }
+    const next = nextLesson(manifest.map((e) => e.number), progress) ?? manifest[0]?.number;
+    const number = await (await getPrompts()).select('Which lesson?', lines, next);
+    selected = await load(findLesson(manifest, String(number)));
+  }
+  return runLesson({
+    io,
+    config,
+    manifest,
+    ...selected,
+    output,
+    ask,
+    yes: runner.yes === true,
+    simulate: runner.simulate === true,
+    store: openStore(config),
+    lessonsDir,
+    loadLesson,
+  });
+}
+
+function lessonFlags(parsed: ParsedArgs, lesson: Lesson): Record<string, string | boolean> {
+  const all = checkFlags(parsed.flags, { ...RUNNER_FLAGS, ...lesson.flags });
+  return Object.fromEntries(Object.entries(all).filter(([name]) => !Object.hasOwn(RUNNER_FLAGS, name)));
+}
+
+/** The menu: ✓ done, ▸ next. */
+function menuLines(manifest: ManifestEntry[], progress: Progress): { name: string; value: number }[] {
+  const next = nextLesson(manifest.map((e) => e.number), progress);
+  return manifest.map((e) => {
+    const mark = progress.completed.includes(e.number) ? '✓' : e.number === next ? '▸' : ' ';
+    return { name: `${mark} ${e.number}. ${e.title}`, value: e.number };
+  });
+}
+
+function helpText(manifest: ManifestEntry[], progress: Progress, entry: ManifestEntry | undefined, lesson: Lesson | undefined): string[] {
+  return [
+    'Usage:',
+    '  npm run lesson                  choose a lesson from a menu (on a terminal)',
+    '  npm run lesson <n> [-- flags]   run lesson n',
+    '  npm run notes <n>               read lesson n\'s notes',
+    '',
+    'Flags (after --, e.g. npm run lesson 3 -- --yes):',
+    ...formatFlagHelp(RUNNER_FLAGS),
+    ...(entry && lesson?.flags && Object.keys(lesson.flags).length > 0
+      ? ['', `Flags of lesson ${entry.number}:`, ...formatFlagHelp(lesson.flags)]
+      : []),
+    '',
+    'Lessons (✓ done, ▸ next):',
+    ...menuLines(manifest, progress).map((l) => `  ${l.name}`),
+    '',
+    'Environment: LIVE=1 (real Bitbucket), DATA_DIR (default .data), SCENARIO (offline failures), NO_COLOR=1.',
+    'Exit codes: 0 done, 1 a step failed, 2 usage or configuration error, 130 interrupted.',
+  ];
+}
+
+interface RunLessonOptions {
+  io: CliIo;
+  config: Config;
+  manifest: ManifestEntry[];
+  entry: ManifestEntry;
+  lesson: Lesson;
+  flags: Record<string, string | boolean>;
+  output: Output;
+  ask: ((question: string, fallback: boolean) => Promise<boolean>) | undefined;
+  yes: boolean;
+  simulate: boolean;
+  store: InstallationStore;
+  lessonsDir: string;
+  loadLesson: (entry: ManifestEntry) => Promise<Lesson>;
+}
+
+async function runLesson(o: RunLessonOptions): Promise<number> {
+  const { config, entry, output, store } = o;
+  const style = output.style;
+  const now = o.io.now ?? Date.now;
+  const provider = o.manifest.find((e) => e.provides === 'installation');
+  let mock: OfflineMock | undefined;
+  try {
+    // Offline, nothing leaves the process: the mock answers for Bitbucket before any lesson code runs.
+    if (!config.live) mock = await startOfflineMock({ config, store, now });
+    await registerStoredSecrets(store, output);
+
+    if (o.lesson.requires === 'installation' && !(await latestInstallation(store))) {
+      if (config.live) {
+        output.line(liveNoInstallationMessage(config));
+        return EXIT.failed;
+      }
+      output.line(offlineNoInstallationMessage(provider));
+      const simulate = o.simulate || o.yes || (o.ask ? await o.ask(`Simulate lesson ${provider?.number} now?`, true) : false);
+      if (!provider || !simulate) return EXIT.failed;
+      const failure = await simulateLesson({ ...o, provider, mock, now });
+      if (failure) {
+        output.line(`${style.red('✗')} Simulating lesson ${provider.number} failed at ${failure.label}:`);
+        output.child('  ').line(describeError(failure.error).join('\n'));
+        return EXIT.failed;
+      }
+      output.line(`${style.green('✓')} Simulated lesson ${provider.number} (${provider.title}): an installation is stored.\n`);
+    }
+
+    printHeader(o);
+    let current = '';
+    const transcript = createTranscript({
+      path: transcriptPath(config.dataDir, entry.number),
+      heading: [
+        `npm run lesson ${entry.number}: ${entry.title}`,
+        `${new Date(now()).toISOString()}, ${config.live ? 'live Bitbucket' : `offline mock (SCENARIO=${config.scenario})`}`,
+        'Secrets are redacted: each shows its first 4 characters and its length.',
+      ],
+      redact: (text) => output.redact(text),
+    });
+    transcript.write();
+    const ctx = createLessonContext({
+      config,
+      flags: o.flags,
+      store,
+      now,
+      mock: mock?.mock,
+      output: output.child('  '),
+      ask: o.ask,
+      yes: o.yes,
+      provider,
+      onExchange: (exchange) => transcript.add(current, exchange),
+    });
+    const result = await runSteps(o.lesson, ctx, {
+      output,
+      onStep: (label) => {
+        current = label;
+      },
+    });
+    // Installations stored during the run (lesson 2) are secrets too, from now on and in the file.
+    await registerStoredSecrets(store, output);
+    transcript.write();
+    printOutcome(o, result, transcript.path);
+    if (result.ok) markCompleted(config.dataDir, entry.number);
+    return result.ok ? EXIT.ok : EXIT.failed;
+  } finally {
+    dumpSecrets(o.io.env, output, mock);
+    await mock?.stop();
+  }
+}
+
+/** Runs the lesson that stores an installation, printing nothing; returns the failure, if any. */
+async function simulateLesson(
+  o: RunLessonOptions & { provider: ManifestEntry; mock: OfflineMock | undefined; now: () => number },
+): Promise<{ label: string; error: unknown } | undefined> {
+  const lesson = await o.loadLesson(o.provider);
+  const ctx = createLessonContext({
+    config: o.config,
+    flags: {},
+    store: o.store,
+    now: o.now,
+    mock: o.mock?.mock,
+    output: o.output.quiet(),
+    yes: true,
+  });
+  for (const [index, step] of lesson.steps.entries()) {
+    try {
+      await step.run(ctx);
+    } catch (error) {
+      return { label: `step ${index + 1} (${step.title})`, error };
+    }
+  }
+  await registerStoredSecrets(o.store, o.output);
+  return undefined;
+}
+
+/** Every stored sharedSecret is redacted, whether or not the lesson prints it. */
+async function registerStoredSecrets(store: InstallationStore, output: Output): Promise<void> {
+  for (const installation of await store.list()) output.secret(installation.sharedSecret);
+}
+
+function printHeader(o: RunLessonOptions): void {
+  const { output, entry, config } = o;
+  const style = output.style;
+  output.line(style.bold(`Lesson ${entry.number} of ${o.manifest.length}: ${entry.title}`));
+  output.line(
+    style.dim(
+      config.live
+        ? `LIVE: real Bitbucket (${config.bitbucketUrl}), installations from ${config.dataDir}.`
+        : `Offline: Bitbucket is simulated in this process (SCENARIO=${config.scenario}). LIVE=1 talks to the real one.`,
+    ),
+  );
+  output.line();
+  let notes = '';
+  try {
+    notes = readFileSync(join(lessonDir(entry, o.lessonsDir), 'notes.md'), 'utf8');
+  } catch {
+    // A lesson without notes still runs; `npm run notes` reports the missing file.
+  }
+  const intro = notesIntro(notes);
+  if (intro) {
+    output.say(intro);
+    output.line();
+  }
+  const arrows = LESSON_ARROWS[entry.number];
+  output.line(renderFlowDiagram({ ...(arrows ? { highlight: arrows } : {}), color: output.color }).replace(/\n+$/, ''));
+  output.line();
+}
+
+function printOutcome(o: RunLessonOptions, result: StepsResult, transcript: string): void {
+  const { output, entry, manifest } = o;
+  const style = output.style;
+  const total = o.lesson.steps.length;
+  if (result.failure) {
+    output.line(style.red(`✗ Lesson ${entry.number} stopped at step ${result.failure.step} of ${total}.`));
+    output.line(`Transcript of the HTTP exchanges: ${transcript}`);
+    output.line(`Fix what the message above says, then run: npm run lesson ${entry.number}`);
+    output.line(`More on this lesson: npm run notes ${entry.number}`);
+    return;
+  }
+  const next = manifest[manifest.indexOf(entry) + 1];
+  output.line(style.green(`✓ Lesson ${entry.number} complete: ${total} of ${total} steps passed.`));
+  output.line(`Transcript of the HTTP exchanges: ${transcript}`);
+  output.line(next ? `Next: npm run lesson ${next.number}  (${next.title})` : 'That was the last lesson.');
+  output.line(`Read more: npm run notes ${entry.number}`);
+}
+
+/**
+ * `LAB_SECRETS_DUMP=<file>`: for test/lessons-output.test.ts only. Writes the secrets this run knew
+ * (registered, and every token the mock issued) so the test can check none leaked. Never set it
+ * otherwise: the file holds the secrets in clear.
+ */
+function dumpSecrets(env: NodeJS.ProcessEnv, output: Output, mock: OfflineMock | undefined): void {
+  const path = env.LAB_SECRETS_DUMP;
+  if (!path) return;
+  const dump = { registered: output.secrets(), issued: mock?.issuedTokens() ?? [] };
+  writeFileSync(path, `${JSON.stringify(dump, null, 2)}\n`, { mode: 0o600 });
+}

@@ -1,0 +1,102 @@
+import { inspect } from 'node:util';
+import { redactText } from '../../src/redact.ts';
+import { renderMarkdownToTerminal } from '../../src/notes/terminal.ts';
+import { createStyle, type Style } from './style.ts';
+
+/**
+ * Everything a lesson run prints goes through an Output, which redacts every line with the
+ * secrets registered so far (and every JWT-shaped string) before it reaches the terminal.
+ */
+export interface Output {
+  readonly color: boolean;
+  /** Columns available to this output (the terminal's, minus indentation). */
+  readonly width: number;
+  readonly style: Style;
+  /** Registers a secret for this output, its children and its parent: all share one set. Short values (< 8) are ignored by redaction. */
+  secret(value: string | undefined): void;
+  /** The secrets registered so far. */
+  secrets(): string[];
+  redact(text: string): string;
+  /** Writes text (one or more lines), redacted and indented. `line()` is an empty line. */
+  line(text?: string): void;
+  /** Writes markdown rendered for the terminal. */
+  say(markdown: string): void;
+  /** Writes `label: value`; non-strings as pretty JSON below the label. */
+  show(label: string, value: unknown): void;
+  /** An output that indents by `prefix` more, sharing writer and secrets. */
+  child(prefix: string): Output;
+  /** An output that prints nothing but shares the secrets (for a silent simulation). */
+  quiet(): Output;
+}
+
+/** Options of {@link createOutput}. */
+export interface OutputOptions {
+  /** Where the text goes, e.g. `(s) => process.stdout.write(s)`; a no-op for a silent run. */
+  write: (text: string) => void;
+  color: boolean;
+  /** Terminal columns; default 80. */
+  width?: number;
+}
+
+const DEFAULT_WIDTH = 80;
+
+/** Pretty JSON where possible; `inspect` for what JSON cannot show (cycles, functions). */
+function formatValue(value: unknown): string {
+  if (typeof value === 'string') return value;
+  try {
+    const json = JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2);
+    if (json !== undefined) return json;
+  } catch {
+    // A cycle: fall through to inspect, which marks it.
+  }
+  return inspect(value, { depth: 6, colors: false, breakLength: 80 });
+}
+
+/**
+ * Creates the output of a lesson run.
+ *
+ * @example
+ * const out = createOutput({ write: (s) => process.stdout.write(s), color: false })
+ * out.secret(installation.sharedSecret)
+ * out.show('Installation', installation) // the secret appears as 'hQ8x…(44 chars)'
+ */
+export function createOutput(options: OutputOptions): Output {
+  return makeOutput(options.write, options.color, options.width ?? DEFAULT_WIDTH, '', new Set<string>());
+}
+
+function makeOutput(write: (text: string) => void, color: boolean, width: number, indent: string, registry: Set<string>): Output {
+  const style = createStyle(color);
+  const redact = (text: string) => redactText(text, registry);
+  const line = (text = '') => {
+    const lines = redact(text).split('\n');
+    write(lines.map((l) => (l ? indent + l : l)).join('\n') + '\n');
+  };
+  const innerWidth = Math.max(20, width - indent.length);
+  return {
+    color,
+    width: innerWidth,
+    style,
+    secret(value) {
+      if (value) registry.add(value);
+    },
+    secrets: () => [...registry],
+    redact,
+    line,
+    say(markdown) {
+      // Redact before rendering too: wrapping could split a secret across lines.
+      const rendered = renderMarkdownToTerminal(redact(markdown), { width: innerWidth, color });
+      line(rendered.replace(/\n+$/, ''));
+    },
+    show(label, value) {
+      const text = formatValue(value);
+      if (!text.includes('\n') && label.length + text.length + 2 <= innerWidth) line(`${style.bold(`${label}:`)} ${text}`);
+      else line(`${style.bold(`${label}:`)}\n${text.replace(/^/gm, '  ')}`);
+    },
+    child(prefix) {
+      return makeOutput(write, color, width, indent + prefix, registry);
+    },
+    quiet() {
+      return makeOutput(() => {}, color, width, indent, registry);
+    },
+  };
+}
