@@ -53,14 +53,23 @@ export class GrantError extends LabError {
  */
 export class GrantInvalidError extends GrantError {
   constructor(details: GrantErrorDetails) {
-    super(
-      'ERR_GRANT_INVALID',
-      details,
-      'Usually the JWT has expired or is not yet valid (check this machine\'s clock: iat and exp are Unix ' +
-        'seconds), or it was signed with a stale sharedSecret (the app was re-installed and the store kept the ' +
-        'old one): re-install the app so the store holds the current secret (lesson 2), then exchange again.',
+    super('ERR_GRANT_INVALID', details, invalidGrantAdvice(details.serverText));
+  }
+}
+
+/** `invalid_grant` covers two different mistakes: the form body, and the JWT. Its description tells which. */
+function invalidGrantAdvice(serverText: string): string {
+  if (/unsupported grant type/i.test(serverText)) {
+    return (
+      'The form body must carry grant_type=urn:bitbucket:oauth2:jwt, sent as ' +
+      'Content-Type: application/x-www-form-urlencoded (not JSON, not a query parameter).'
     );
   }
+  return (
+    'Usually the JWT has expired or is not yet valid (check this machine\'s clock: iat and exp are Unix ' +
+    'seconds), or it was signed with a stale sharedSecret (the app was re-installed and the store kept the ' +
+    'old one): re-install the app so the store holds the current secret (lesson 2), then exchange again.'
+  );
 }
 
 /**
@@ -75,8 +84,9 @@ export class GrantUnauthorizedClientError extends GrantError {
       'ERR_GRANT_UNAUTHORIZED_CLIENT',
       details,
       'The header must read "Authorization: JWT <token>": the scheme is JWT, case-sensitive, not Bearer or ' +
-        'Basic. Also check that iss is the app key and sub the installation\'s clientKey, and that the app is ' +
-        'still installed.',
+        'Basic. Then check the signature: it must be HMAC-SHA256 with the installation\'s current sharedSecret ' +
+        '(a wrong or stale secret is refused here too); iss must be the app key and sub the installation\'s ' +
+        'clientKey; and the app must still be installed.',
     );
   }
 }
