@@ -175,7 +175,7 @@ describe('exchangeJwtForToken: errors', () => {
       'invalid_grant',
       () => HttpResponse.json({ error: 'invalid_grant', error_description: 'Unsupported grant type: None' }, { status: 400 }),
       { code: 'ERR_GRANT_INVALID', status: 400, oauthError: 'invalid_grant', serverText: 'Unsupported grant type: None' },
-      ['invalid_grant', 'Unsupported grant type: None', 're-install', 'Lesson 4'],
+      ['invalid_grant', 'Unsupported grant type: None', 'grant_type=urn:bitbucket:oauth2:jwt', 'Lesson 4'],
     ],
     [
       'unauthorized_client',
