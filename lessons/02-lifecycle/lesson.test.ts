@@ -1,0 +1,261 @@
+import { decodeSymmetric, SymmetricAlgorithm } from 'atlassian-jwt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queryStringHash } from '../../src/jwt/qsh.ts';
+import { redactSecret } from '../../src/redact.ts';
+import type { Installation, InstallationStore } from '../../src/store/installation.ts';
+import { StoreUnwritableError } from '../../src/store/errors.ts';
+import { TEAMS_IN_SPACE } from '../../mocks/fixtures/accounts.ts';
+import { installationFromPayload, installedPayload, clientKeyFor } from '../../mocks/fixtures/lifecycle.ts';
+import type { HttpExchange } from '../runner/exchange.ts';
+import { createTestContext, type TestContext } from '../runner/test-context.ts';
+import lesson from './lesson.ts';
+
+const APP_KEY = 'jwt-grant-tutorial';
+const CLIENT_KEY = clientKeyFor(TEAMS_IN_SPACE.uuid, APP_KEY);
+const START = Date.parse('2026-01-01T00:00:00Z');
+
+function step(title: string) {
+  const found = lesson.steps.find((s) => s.title === title);
+  if (!found) throw new Error(`lesson 2 has no step "${title}"`);
+  return found;
+}
+
+/** A clock the tests move forward, so a re-install gets a later updatedAt than the install. */
+function steppingClock() {
+  let t = START;
+  return { now: () => t, advance: (ms: number) => void (t += ms) };
+}
+
+function jwtOf(exchange: HttpExchange | undefined): string {
+  const authorization = exchange?.request.headers.find(([name]) => name === 'authorization')?.[1] ?? '';
+  expect(authorization, 'lifecycle calls carry Authorization: JWT <token>').toMatch(/^JWT eyJ/);
+  return authorization.slice('JWT '.length);
+}
+
+/** The output with line wrapping undone, for phrases that may wrap. */
+function flat(text: string): string {
+  return text.replace(/[\s▌]+/g, ' ');
+}
+
+function bodyOf(exchange: HttpExchange | undefined): Record<string, unknown> {
+  return JSON.parse(exchange?.request.body ?? 'null') as Record<string, unknown>;
+}
+
+describe('Lesson 2: capturing the installation (offline)', () => {
+  let ctx: TestContext;
+  const clock = steppingClock();
+  beforeAll(async () => {
+    ctx = await createTestContext({ now: clock.now });
+  });
+  afterAll(() => ctx.close());
+
+  it('has its steps in teaching order', () => {
+    expect(lesson.steps.map((s) => s.title), 'the runner prints the steps in this order').toEqual([
+      'Receive the installed call from Bitbucket',
+      'Read the installed payload, field by field',
+      'See what the app stored, and why it must persist',
+      'Re-install signed with the stored secret: accepted',
+      'Forge a re-install with a new secret: refused',
+      'Uninstall a throw-away second installation',
+    ]);
+    expect(lesson.requires, 'lesson 2 is where the installation comes from: it needs none').toBeUndefined();
+  });
+
+  it('Step 1: Receive the installed call from Bitbucket', async () => {
+    await step('Receive the installed call from Bitbucket').run(ctx);
+    const stored = await ctx.store.get(CLIENT_KEY);
+    expect(stored, 'the app stored the installation in the lesson\'s store').toBeDefined();
+    const secret = stored!.sharedSecret;
+
+    const [exchange] = ctx.exchanges;
+    expect(ctx.exchanges, 'one request: Bitbucket\'s POST to the app').toHaveLength(1);
+    expect(exchange?.request.method).toBe('POST');
+    expect(exchange?.request.url, 'the installed hook of the descriptor, on the app served on loopback').toMatch(
+      /^http:\/\/127\.0\.0\.1:\d+\/installed$/,
+    );
+    expect(exchange?.response?.status, 'Bitbucket expects 204 from the app').toBe(204);
+    expect(bodyOf(exchange).sharedSecret, 'the payload carries the secret the app stored').toBe(secret);
+
+    // Checked with Atlassian's reference library, not with the code under test.
+    const claims = decodeSymmetric(jwtOf(exchange), secret, SymmetricAlgorithm.HS256) as Record<string, unknown>;
+    expect(claims.iss, 'Bitbucket signs as the installation: iss is the clientKey').toBe(CLIENT_KEY);
+    expect([claims.aud].flat(), 'and for the installation: aud is the clientKey too').toEqual([CLIENT_KEY]);
+    expect(claims.sub, 'Bitbucket\'s JWTs have no sub').toBeUndefined();
+    expect(Number(claims.exp) - Number(claims.iat), 'Bitbucket\'s JWTs live an hour').toBe(3600);
+    expect(claims.qsh, 'the qsh is the hash of POST&/installed&').toBe(queryStringHash('POST', '/installed'));
+
+    const out = ctx.output();
+    expect(out, 'the app\'s own log says what handleInstalled did').toContain(`installed clientKey=${CLIENT_KEY} outcome=installed`);
+    expect(out, 'the claims are shown decoded').toContain(`"aud": "${CLIENT_KEY}"`);
+    expect(out, 'the canonical request the qsh hashes is shown').toContain('POST&/installed&');
+    expect(out, 'the secret is shown redacted').toContain(redactSecret(secret));
+    expect(out.includes(secret), 'the secret never appears whole').toBe(false);
+  });
+
+  it('Step 2: Read the installed payload, field by field', async () => {
+    const secret = (await ctx.store.get(CLIENT_KEY))!.sharedSecret;
+    await step('Read the installed payload, field by field').run(ctx);
+    const out = ctx.output();
+    expect(out, 'each field is shown with its value').toContain(`"clientKey": "${CLIENT_KEY}"`);
+    expect(out, 'the workspace the app acts for').toContain(`"principal": "team teamsinspace (Teams in Space), uuid ${TEAMS_IN_SPACE.uuid}"`);
+    expect(out, 'a user principal means a personal account, with no secret').toContain('ERR_NO_SHARED_SECRET');
+    expect(out, 'the secret is named but redacted').toContain(`"sharedSecret": "${redactSecret(secret)}"`);
+    expect(out.includes(secret)).toBe(false);
+  });
+
+  it('Step 3: See what the app stored, and why it must persist', async () => {
+    const stored = (await ctx.store.get(CLIENT_KEY))!;
+    await step('See what the app stored, and why it must persist').run(ctx);
+    const out = flat(ctx.output());
+    expect(out, 'where the installation lives: the SQLite store npm start uses').toContain(`${ctx.config.dataDir}/installations.db`);
+    expect(out, 'the stored secret is measured, not shown').toContain(`(stored, ${stored.sharedSecret.length} characters, never shown)`);
+    expect(out, 'why an in-memory store is dangerous').toContain('looks like a **first** install');
+  });
+
+  it('Step 4: Re-install signed with the stored secret: accepted', async () => {
+    const before = (await ctx.store.get(CLIENT_KEY))!;
+    clock.advance(60_000);
+    await step('Re-install signed with the stored secret: accepted').run(ctx);
+    const after = (await ctx.store.get(CLIENT_KEY))!;
+    const exchange = ctx.exchanges.at(-1);
+    expect(exchange?.response?.status, 'a re-install signed with the stored secret is accepted').toBe(204);
+    expect(decodeSymmetric(jwtOf(exchange), before.sharedSecret, SymmetricAlgorithm.HS256), 'it is signed with the stored secret').toBeTruthy();
+    expect(after.sharedSecret, 'the secret stays').toBe(before.sharedSecret);
+    expect(after.installedAt, 'installedAt is the first install\'s').toBe(before.installedAt);
+    expect(after.updatedAt, 'updatedAt moves to the re-install').toBe(new Date(START + 60_000).toISOString());
+    expect(ctx.output(), 'handleInstalled reports a re-install').toContain('outcome=reinstalled');
+  });
+
+  it('Step 5: Forge a re-install with a new secret: refused', async () => {
+    const before = (await ctx.store.get(CLIENT_KEY))!;
+    clock.advance(60_000);
+    await step('Forge a re-install with a new secret: refused').run(ctx);
+    const exchange = ctx.exchanges.at(-1);
+    const forgedSecret = String(bodyOf(exchange).sharedSecret);
+    expect(forgedSecret, 'the forgery brings a secret of its own').not.toBe(before.sharedSecret);
+    expect(decodeSymmetric(jwtOf(exchange), forgedSecret, SymmetricAlgorithm.HS256), 'and signs with it').toBeTruthy();
+    expect(exchange?.response?.status, 'a re-install not signed with the stored secret is refused').toBe(401);
+    expect(JSON.parse(exchange?.response?.body ?? '{}').error).toBe('ERR_REINSTALL_UNAUTHENTICATED');
+    expect(await ctx.store.get(CLIENT_KEY), 'the stored installation is left exactly as it was').toEqual(before);
+    const out = ctx.output();
+    expect(out.includes(forgedSecret), 'the forged secret is a secret too: never shown whole').toBe(false);
+    expect(out).toContain('**401 ERR_REINSTALL_UNAUTHENTICATED**');
+  });
+
+  it('Step 6: Uninstall a throw-away second installation', async () => {
+    const real = (await ctx.store.get(CLIENT_KEY))!;
+    const count = ctx.exchanges.length;
+    await step('Uninstall a throw-away second installation').run(ctx);
+    const [installed, uninstalled] = ctx.exchanges.slice(count);
+    expect(installed?.request.url, 'first the second workspace installs the app').toMatch(/\/installed$/);
+    expect(installed?.response?.status).toBe(204);
+    expect(uninstalled?.request.url, 'then it uninstalls it').toMatch(/\/uninstalled$/);
+    expect(uninstalled?.response?.status, 'the app verified the uninstall and deleted the installation').toBe(204);
+    const payload = bodyOf(uninstalled);
+    expect(payload.eventType).toBe('uninstalled');
+    expect('sharedSecret' in payload, 'the uninstalled payload carries no secret').toBe(false);
+    expect(await ctx.store.list(), 'only the real installation is left, unchanged, for lesson 3').toEqual([real]);
+    expect(ctx.output(), 'the app logged the uninstall').toMatch(/uninstalled clientKey=ari:cloud:bitbucket::app\/\{[^}]+\}\/jwt-grant-tutorial/);
+  });
+
+  it('a second run finds the installation and re-installs it, signed with the secret Bitbucket issued', async () => {
+    const before = (await ctx.store.get(CLIENT_KEY))!;
+    clock.advance(60_000);
+    await step('Receive the installed call from Bitbucket').run(ctx);
+    expect(ctx.output(), 'the rerun is a re-install, not a refused forgery').toContain('outcome=reinstalled');
+    expect((await ctx.store.get(CLIENT_KEY))!.sharedSecret).toBe(before.sharedSecret);
+  });
+});
+
+describe('Lesson 2 when something goes wrong', () => {
+  it('Step 1 fails with the app\'s own explanation when the app cannot store the installation', async () => {
+    const ctx = await createTestContext();
+    try {
+      const failing: InstallationStore = {
+        get: (clientKey) => ctx.store.get(clientKey),
+        save: async () => {
+          throw new StoreUnwritableError('/read-only/installations.db', 'the file system is read-only (EROFS)');
+        },
+        delete: (clientKey) => ctx.store.delete(clientKey),
+        list: () => ctx.store.list(),
+        close: async () => {},
+      };
+      await expect(step('Receive the installed call from Bitbucket').run({ ...ctx, store: failing }), 'a refused install stops the lesson').rejects.toMatchObject({
+        code: 'ERR_LIFECYCLE_ANSWER',
+        lesson: 2,
+        message: expect.stringContaining('ERR_STORE_UNWRITABLE'),
+      });
+    } finally {
+      await ctx.close();
+    }
+  });
+
+  it('Step 5 fails with ERR_FORGED_REINSTALL_ACCEPTED against an app that forgets its installations', async () => {
+    const ctx = await createTestContext();
+    try {
+      await step('Receive the installed call from Bitbucket').run(ctx);
+      // Like the in-memory sample app after a restart: the app's own lookup finds nothing.
+      let gets = 0;
+      const forgetful: InstallationStore = {
+        get: async (clientKey) => (++gets === 2 ? undefined : ctx.store.get(clientKey)),
+        save: (installation) => ctx.store.save(installation),
+        delete: (clientKey) => ctx.store.delete(clientKey),
+        list: () => ctx.store.list(),
+        close: async () => {},
+      };
+      await expect(
+        step('Forge a re-install with a new secret: refused').run({ ...ctx, store: forgetful }),
+        'an app that forgot the installation takes the forgery for a first install',
+      ).rejects.toMatchObject({ code: 'ERR_FORGED_REINSTALL_ACCEPTED', lesson: 2 });
+    } finally {
+      await ctx.close();
+    }
+  });
+
+  it('Steps 2 to 5 say to run the whole lesson when step 1 has not run', async () => {
+    const ctx = await createTestContext({ mock: false });
+    try {
+      await expect(step('Read the installed payload, field by field').run(ctx)).rejects.toMatchObject({ code: 'ERR_STEP_STATE' });
+      await expect(step('Forge a re-install with a new secret: refused').run(ctx)).rejects.toThrow('npm run lesson 2');
+    } finally {
+      await ctx.close();
+    }
+  });
+});
+
+describe('Lesson 2 with LIVE=1', () => {
+  const live = (ctx: TestContext) => ({ ...ctx, live: true, config: { ...ctx.config, live: true } });
+
+  it('Step 1 says exactly how to get an installation from real Bitbucket when there is none', async () => {
+    const ctx = await createTestContext({ mock: false });
+    try {
+      const run = step('Receive the installed call from Bitbucket').run(live(ctx));
+      await expect(run, 'no simulation live: the learner is told what to do').rejects.toMatchObject({ code: 'ERR_NO_INSTALLATION' });
+      const message = await run.then(
+        () => '',
+        (error: Error) => error.message,
+      );
+      for (const hint of ['npm start', 'ngrok http', 'BASE_URL', 'Install app from URL']) expect(message).toContain(hint);
+      expect(ctx.exchanges, 'nothing is sent live').toHaveLength(0);
+    } finally {
+      await ctx.close();
+    }
+  });
+
+  it('Step 1 lists the captured installations without their secrets; the forging steps send nothing', async () => {
+    const sharedSecret = 'live-shared-secret-0123456789-abcdefghijkl';
+    const installation: Installation = installationFromPayload(installedPayload({ appKey: APP_KEY, sharedSecret }), { now: () => START });
+    const ctx = await createTestContext({ mock: false, installations: [installation] });
+    try {
+      for (const s of lesson.steps) await s.run(live(ctx));
+      const out = ctx.output();
+      expect(out, 'the installation is listed').toContain(CLIENT_KEY);
+      expect(out, 'with the length of its secret only').toContain(`(stored, ${sharedSecret.length} characters, never shown)`);
+      expect(out.includes(sharedSecret.slice(0, 8)), 'no part of the secret is printed').toBe(false);
+      expect(ctx.exchanges, 'live, the lesson forges nothing against the app').toHaveLength(0);
+      expect(await ctx.store.list(), 'and changes nothing').toEqual([installation]);
+    } finally {
+      await ctx.close();
+    }
+  });
+});
