@@ -26,7 +26,8 @@ export function redactJwt(token: string): string {
   return `${parts[0]}.${parts[1]}.${redactSecret(parts[2] ?? '')}`;
 }
 
-const JWT_PATTERN = /\beyJ[A-Za-z0-9_-]*\.eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+/g;
+// The lookahead leaves an already-redacted JWT (`eyJ….eyJ….abcd…(43 chars)`) alone: redacting is idempotent.
+const JWT_PATTERN = /\beyJ[A-Za-z0-9_-]*\.eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+(?![A-Za-z0-9_-]|…)/g;
 
 /**
  * Redacts every known secret in a piece of text, and every JWT-shaped string, wherever it stands
