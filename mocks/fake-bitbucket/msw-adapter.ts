@@ -70,7 +70,7 @@ export function mswMiddleware(o: { handlers: MswHandler[]; origin: string; maxBo
       const request = new Request(url, {
         method: req.method,
         headers: requestHeaders(req),
-        body: hasBody ? body : undefined,
+        body: body === undefined ? undefined : new Uint8Array(body),
         signal: aborted.signal,
       });
       const response = await getResponse(o.handlers, request);

@@ -87,6 +87,8 @@ export async function closeGracefully(server: Server, o: { timeoutMs: number }):
   if (!server.listening) return;
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();
+  // A keep-alive connection whose request finishes later turns idle, and would be kept open.
+  const sweeper = setInterval(() => server.closeIdleConnections(), 50);
   let timer: NodeJS.Timeout | undefined;
   const late = await Promise.race([
     closed.then(() => false),
@@ -95,6 +97,7 @@ export async function closeGracefully(server: Server, o: { timeoutMs: number }):
     }),
   ]);
   clearTimeout(timer);
+  clearInterval(sweeper);
   if (late) {
     server.closeAllConnections();
     await closed;

@@ -3,7 +3,8 @@
  *
  * Configuration comes from the environment (src/config.ts), plus `TRUST_PROXY` (see
  * trust-proxy.ts; `TRUST_PROXY=loopback` behind ngrok). Offline (the default), Bitbucket is the
- * in-process mock, which knows the installations of the same store; `LIVE=1` talks to real
+ * in-process mock, which knows the installations of the same store (or, with BITBUCKET_URL on
+ * loopback, `npm run fake-bitbucket`); `LIVE=1` talks to real
  * Bitbucket. Installations persist in `DATA_DIR/installations.db` (SQLite), so a restart keeps
  * them and a re-install must still be signed with the stored secret.
  *
@@ -11,6 +12,7 @@
  */
 import { startOfflineMock } from '../../lessons/runner/mock.ts';
 import { ConfigError, loadConfig } from '../config.ts';
+import type { Config } from '../config.ts';
 import { isLabError } from '../errors.ts';
 import { openSqliteStore } from '../store/sqlite.ts';
 import { startServer } from './start-server.ts';
@@ -30,12 +32,22 @@ function fail(error: unknown): never {
   process.exit(error instanceof ConfigError || isLabError(error, 'ERR_DESCRIPTOR_INVALID') ? 2 : 1);
 }
 
+/**
+ * Offline, Bitbucket is simulated in this process, unless BITBUCKET_URL points at this machine
+ * (`npm run fake-bitbucket`): then the app must really talk to that fake over HTTP.
+ */
+function needsInProcessMock(config: Config): boolean {
+  if (config.live) return false;
+  const { hostname } = new URL(config.bitbucketUrl);
+  return !['127.0.0.1', 'localhost', '[::1]', '::1'].includes(hostname);
+}
+
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const trustProxy = parseTrustProxy(process.env.TRUST_PROXY);
   const store = openSqliteStore({ dataDir: config.dataDir });
   try {
-    const offline = config.live ? undefined : await startOfflineMock({ config, store, now: Date.now });
+    const offline = needsInProcessMock(config) ? await startOfflineMock({ config, store, now: Date.now }) : undefined;
     const running = await startServer({ config, store, trustProxy });
     // The mock stops with the server, after in-flight requests (which may be talking to it).
     running.server.once('close', () => void offline?.stop());
