@@ -13,6 +13,8 @@ import { InvalidOptionError } from '../../src/http/errors.ts';
 import { sleep } from '../../src/http/sleep.ts';
 import { createTokenCache, type Restriction, type TokenCache } from '../../src/oauth/token-cache.ts';
 import type { Installation } from '../../src/store/installation.ts';
+import type { ScenarioName } from '../../src/config.ts';
+import type { BitbucketMock } from '../../mocks/bitbucket.ts';
 import { defineLesson, type LessonContext } from '../runner/lesson.ts';
 import { RestrictionNotEnforcedError } from './errors.ts';
 import { watchPages, type SeenPage } from './pages.ts';
@@ -121,6 +123,18 @@ function repositoriesPath(session: Session): string {
 /** The statuses the offline Bitbucket answered since `from` (an index in its log), oldest first. */
 function answersSince(ctx: LessonContext, from: number): string[] {
   return (ctx.mock?.state.log.slice(from) ?? []).map((entry) => `${entry.endpoint} → ${entry.status ?? 'no answer'}`);
+}
+
+/** Gets the workspace while the offline Bitbucket plays `scenario`, then shows what it answered. */
+async function getWorkspaceUnder(ctx: LessonContext, mock: BitbucketMock, session: Session, scenario: ScenarioName): Promise<void> {
+  const logStart = mock.state.log.length;
+  mock.setScenario(scenario);
+  try {
+    await session.client.get<Workspace>(workspacePath(session));
+  } finally {
+    mock.setScenario('happy');
+  }
+  ctx.show('Bitbucket answered', answersSince(ctx, logStart).join(', '));
 }
 
 /** Every repository `client` can see, following `next` (Node 20 has no Array.fromAsync). */
@@ -310,19 +324,12 @@ export default defineLesson({
           return;
         }
         const exchangesBefore = session.cache.stats().exchanges;
-        ctx.mock.setScenario('expired-token');
         ctx.say(
           'The simulated Bitbucket now plays `expired-token`: the next call gets 401, as when a token expires early or is ' +
             'revoked. Watch the client: on a 401 it asks the cache for a **fresh** token (`{ refresh: true }`), which means a ' +
             'new JWT and a new exchange (there is no refresh token), and sends the call again, once:',
         );
-        const logStart = ctx.mock.state.log.length;
-        try {
-          await session.client.get<Workspace>(workspacePath(session));
-        } finally {
-          ctx.mock.setScenario('happy');
-        }
-        ctx.show('Bitbucket answered', answersSince(ctx, logStart).join(', '));
+        await getWorkspaceUnder(ctx, ctx.mock, session, 'expired-token');
         ctx.say(
           `Exchanges by the cache: ${exchangesBefore} before, ${session.cache.stats().exchanges} after. A second 401 right after a ` +
             'fresh token would not be retried again: the client throws `ERR_API_UNAUTHORIZED` (the app was uninstalled, or the ' +
@@ -338,19 +345,12 @@ export default defineLesson({
           ctx.say('Skipped in live mode: being rate-limited on purpose would take thousands of calls. Run the lesson offline to see it.');
           return;
         }
-        ctx.mock.setScenario('rate-limited');
         ctx.say(
           'Now the simulated Bitbucket plays `rate-limited`: the next call gets **429 Too Many Requests** with a `Retry-After` ' +
             'header. Bitbucket counts calls in rolling one-hour windows. The client waits as long as `Retry-After` says, then ' +
             'repeats the call:',
         );
-        const logStart = ctx.mock.state.log.length;
-        try {
-          await session.client.get<Workspace>(workspacePath(session));
-        } finally {
-          ctx.mock.setScenario('happy');
-        }
-        ctx.show('Bitbucket answered', answersSince(ctx, logStart).join(', '));
+        await getWorkspaceUnder(ctx, ctx.mock, session, 'rate-limited');
         ctx.say(
           'The client retries at most 3 times in all (429s, 5xx and network errors together). Asked to wait more than 60 s, or ' +
             'past its retries, it stops with `ERR_RATE_LIMITED` and the wait in `retryAfterMs`. Without `Retry-After` (Bitbucket ' +
