@@ -141,7 +141,8 @@ export class ReinstallUnauthenticatedError extends LabError {
         `first install. A known installation may only be replaced by a request signed with its current ` +
         `secret, otherwise anyone could take it over by posting a payload with a secret of their own; ` +
         `the stored installation is unchanged. If this app lost an uninstall (so its stored secret is ` +
-        `stale), delete the stored installation and install again. Lesson 2 (lifecycle) explains.`,
+        `stale), delete the stored installation (npm run installations -- delete <clientKey>) and install ` +
+        `again. Lesson 2 (lifecycle) explains.`,
       { lesson: LIFECYCLE_LESSON, cause },
     );
   }
