@@ -29,6 +29,10 @@ describe('redaction', () => {
     expect(redactText(once, ['abcdefghijkl'])).toBe(once);
   });
 
+  it('still redacts a whole JWT that happens to be followed by an ellipsis', () => {
+    expect(redactText(`${jwt}… and more`)).not.toContain(signature);
+  });
+
   it('ignores secrets too short to be told apart from ordinary words', () => {
     expect(redactText('the key is short', ['short'])).toBe('the key is short');
   });

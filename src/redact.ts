@@ -27,7 +27,7 @@ export function redactJwt(token: string): string {
 }
 
 // The lookahead leaves an already-redacted JWT (`eyJ….eyJ….abcd…(43 chars)`) alone: redacting is idempotent.
-const JWT_PATTERN = /\beyJ[A-Za-z0-9_-]*\.eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+(?![A-Za-z0-9_-]|…)/g;
+const JWT_PATTERN = /\beyJ[A-Za-z0-9_-]*\.eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+(?![A-Za-z0-9_-]|…\(\d+ chars\))/g;
 
 /**
  * Redacts every known secret in a piece of text, and every JWT-shaped string, wherever it stands

@@ -171,6 +171,7 @@ async function expectRefused(ctx: LessonContext, what: string, call: () => Promi
 
 export default defineLesson({
   requires: 'installation',
+  mock: 'state',
   flags: {
     pagelen: { type: 'string', description: 'Repositories per page when listing them, 1 to 100 (default 10, as Bitbucket), e.g. --pagelen=100.' },
     'timeout-ms': {

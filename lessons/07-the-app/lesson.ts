@@ -183,6 +183,7 @@ function showWhatTheAppSent(ctx: LessonContext, sent: string[], mockLogBefore: n
 
 export default defineLesson({
   requires: 'installation',
+  mock: 'state',
   flags: {
     'repo-uuid': {
       type: 'string',

@@ -1,6 +1,7 @@
 import type { Config } from '../../src/config.ts';
 import type { InstallationStore } from '../../src/store/installation.ts';
 import type { BitbucketMock } from '../../mocks/bitbucket.ts';
+import { LessonDefinitionError } from './errors.ts';
 import { formatRequestForTerminal, formatResponseForTerminal, type HttpExchange } from './exchange.ts';
 import { noInstallationError, latestInstallation } from './installation.ts';
 import type { LessonContext } from './lesson.ts';
@@ -14,7 +15,11 @@ export interface LessonContextOptions {
   flags: Record<string, string | boolean>;
   store: InstallationStore;
   now: () => number;
-  mock?: BitbucketMock;
+  /**
+   * Offline, the mock for `ctx.mock`; `'undeclared'` when the lesson did not declare `mock` (then
+   * reading `ctx.mock` throws ERR_LESSON_DEFINITION, rather than look like a live run). Absent live.
+   */
+  mock?: BitbucketMock | 'undeclared';
   /** Where narration and exchanges are printed. */
   output: Output;
   /** Asks the learner; absent when nobody can answer (no terminal, or `--yes`). */
@@ -23,10 +28,12 @@ export interface LessonContextOptions {
   yes: boolean;
   /** The lesson that stores an installation, named when there is none. */
   provider?: ManifestEntry;
-  /** The fetch that sends; default `globalThis.fetch` (patched by the mock offline). */
+  /** The fetch that sends; default `globalThis.fetch`, looked up at each request. */
   fetch?: typeof fetch;
   /** Each finished exchange, e.g. for the transcript. */
   onExchange?: (exchange: HttpExchange) => void;
+  /** The transcript file, named where a long body is shortened on the terminal. */
+  transcript?: string;
 }
 
 /**
@@ -44,16 +51,18 @@ export function createLessonContext(o: LessonContextOptions): LessonContext {
     const fallback = options.default ?? true;
     return o.ask ? o.ask(question, fallback) : fallback;
   };
+  const bodies = o.transcript === undefined ? {} : { transcript: o.transcript };
   const recordingFetch = createRecordingFetch({
     fetch: o.fetch,
     onSecret: (value) => output.secret(value),
-    onRequest: (request) => output.line(formatRequestForTerminal(request, output.style).join('\n')),
+    onRequest: (request) => output.line(formatRequestForTerminal(request, output.style, bodies).join('\n')),
     confirm: () => confirm('Send this request?', { default: true }),
     onExchange: (exchange) => {
-      output.line(`${formatResponseForTerminal(exchange, output.style).join('\n')}\n`);
+      output.line(`${formatResponseForTerminal(exchange, output.style, bodies).join('\n')}\n`);
       o.onExchange?.(exchange);
     },
   });
+  const { mock } = o;
   return {
     config: o.config,
     live: o.config.live,
@@ -61,7 +70,14 @@ export function createLessonContext(o: LessonContextOptions): LessonContext {
     store: o.store,
     fetch: recordingFetch,
     now: o.now,
-    mock: o.mock,
+    get mock() {
+      if (mock === 'undeclared') {
+        throw new LessonDefinitionError(
+          "this lesson reads ctx.mock but does not declare it: add mock: 'state' to its defineLesson({ ... }) (offline, the simulated Bitbucket is loaded up front only for lessons that say so).",
+        );
+      }
+      return mock;
+    },
     state: {},
     async installation() {
       const installation = await latestInstallation(o.store);

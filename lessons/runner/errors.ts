@@ -78,3 +78,53 @@ export class NotesMissingError extends LabError {
     super('ERR_NOTES_MISSING', `The notes file ${path} does not exist. Every lesson directory needs a notes.md.`);
   }
 }
+
+/** Where a request stops offline: `method origin/path`, without query or credentials (they may hold a token). */
+function requestTarget(method: string, url: string): string {
+  try {
+    const { origin, pathname } = new URL(url);
+    return `${method.toUpperCase()} ${origin}${pathname}`;
+  } catch {
+    return `${method.toUpperCase()} (an invalid URL)`;
+  }
+}
+
+/**
+ * Offline, a request would have left the machine: nothing but the simulated Bitbucket and loopback
+ * (the lab's own app) is reachable. `via: 'global'`: the process's `fetch` was called directly, which
+ * offline only reaches loopback; Bitbucket answers `ctx.fetch`.
+ *
+ * @example
+ * throw new OfflineRequestError('GET', 'https://example.com/', 'ctx.fetch')
+ */
+export class OfflineRequestError extends LabError {
+  constructor(method: string, url: string, via: 'ctx.fetch' | 'global') {
+    const target = requestTarget(method, url);
+    super(
+      'ERR_OFFLINE_REQUEST',
+      via === 'global'
+        ? `Offline, ${target} was not sent: the global fetch reaches only this machine (localhost), and the simulated Bitbucket answers ctx.fetch. ` +
+            "Pass ctx.fetch to src/ (fetch: ctx.fetch); code that cannot take one runs in a lesson that declares mock: 'intercept'. LIVE=1 talks to the real Bitbucket."
+        : `Offline, ${target} was not sent: a lesson reaches only the simulated Bitbucket and this machine (localhost), nothing on the internet. ` +
+            'Check the URL (BITBUCKET_URL and BITBUCKET_API_URL name Bitbucket), or run with LIVE=1 to talk to the real Bitbucket.',
+    );
+  }
+}
+
+/**
+ * Offline, a request to Bitbucket that the simulated Bitbucket does not know: it plays the JWT
+ * grant's token endpoint and the REST calls the lessons make, not the whole API.
+ *
+ * @example
+ * throw new MockNoAnswerError('GET', 'https://api.bitbucket.org/2.0/snippets')
+ */
+export class MockNoAnswerError extends LabError {
+  constructor(method: string, url: string) {
+    super(
+      'ERR_MOCK_NO_ANSWER',
+      `The simulated Bitbucket has no answer for ${requestTarget(method, url)}: it plays the token endpoint (POST /site/oauth2/access_token) ` +
+        'and the REST calls of the lessons (API_ENDPOINTS in mocks/rest-api.ts). Check the method and the path, or run with LIVE=1 against the real Bitbucket.',
+      { lesson: 5 },
+    );
+  }
+}

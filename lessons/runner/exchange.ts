@@ -2,6 +2,7 @@
  * One HTTP exchange as the learner sees it, and its two renderings: for the terminal and for the
  * `.http` transcript. Both are plain text; the caller redacts them.
  */
+import { abbreviateBody, type AbbreviateOptions } from './abbreviate.ts';
 import type { Style } from './style.ts';
 
 /** A request as it went on the wire (header names in lower case, as `Headers` gives them). */
@@ -21,18 +22,27 @@ export interface RecordedResponse {
   body: string | undefined;
 }
 
-/** A request and its outcome: a response, or the error `fetch` threw (network, timeout, abort). */
+/**
+ * A request and its outcome: a response, or why there was none (network, timeout, abort). Both
+ * when the response began and then broke off (its head, and why).
+ */
 export interface HttpExchange {
   request: RecordedRequest;
   response?: RecordedResponse;
   error?: string;
 }
 
+/** How bodies are printed on the terminal: shortened (see abbreviate.ts), pointing to the transcript for the rest. */
+export interface TerminalBodyOptions extends AbbreviateOptions {
+  /** The transcript that has every body whole, named when a body is shortened. */
+  transcript?: string;
+}
+
 function contentType(headers: [string, string][]): string {
   return headers.find(([name]) => name.toLowerCase() === 'content-type')?.[1] ?? '';
 }
 
-/** JSON bodies re-indented for reading; anything else as it came. */
+/** JSON bodies re-indented for reading, whole (the transcript's form); anything else as it came. */
 function prettyBody(body: string, headers: [string, string][]): string {
   if (!/\bjson\b/i.test(contentType(headers))) return body;
   try {
@@ -42,37 +52,48 @@ function prettyBody(body: string, headers: [string, string][]): string {
   }
 }
 
+/** A body for the terminal, indented: shortened when long, with a line saying where the whole of it is. */
+function terminalBody(body: string, headers: [string, string][], style: Style, o: TerminalBodyOptions): string[] {
+  const { lines, shortened, cutLines } = abbreviateBody(body, contentType(headers), o);
+  const where = o.transcript ?? 'the transcript (DATA_DIR/lesson-NN.http)';
+  const result = ['', ...lines.map((line) => `  ${line}`)];
+  if (cutLines > 0) result.push(`  ${style.dim(`… ${cutLines} more lines; the whole body is in ${where}`)}`);
+  else if (shortened) result.push(`  ${style.dim(`(shortened; the whole body is in ${where})`)}`);
+  return result;
+}
+
 /**
- * The request half of an exchange, for the terminal: `→ METHOD url`, headers, body.
+ * The request half of an exchange, for the terminal: `→ METHOD url`, headers, body (long bodies
+ * shortened, see {@link TerminalBodyOptions}).
  *
  * @example
  * formatRequestForTerminal(request, createStyle(false)) // ['→ POST https://...', '  authorization: JWT eyJ…', ...]
  */
-export function formatRequestForTerminal(request: RecordedRequest, style: Style): string[] {
+export function formatRequestForTerminal(request: RecordedRequest, style: Style, o: TerminalBodyOptions = {}): string[] {
   const lines = [`${style.cyan('→')} ${style.bold(`${request.method} ${request.url}`)}`];
   for (const [name, value] of request.headers) lines.push(`  ${style.dim(`${name}:`)} ${value}`);
-  if (request.body !== undefined && request.body !== '') {
-    lines.push('', ...prettyBody(request.body, request.headers).split('\n').map((l) => `  ${l}`));
-  }
+  if (request.body !== undefined && request.body !== '') lines.push(...terminalBody(request.body, request.headers, style, o));
   return lines;
 }
 
 /**
- * The response (or the error) half of an exchange, for the terminal.
+ * The outcome half of an exchange, for the terminal: the response (long bodies shortened), or
+ * `✗ no response:` and why.
  *
  * @example
  * formatResponseForTerminal(exchange, createStyle(false)) // ['← 200 OK', '  content-type: ...', ...]
+ * formatResponseForTerminal({ request, error: 'timed out after 2000 ms (TimeoutError)' }, createStyle(false))
+ * // ['✗ no response: timed out after 2000 ms (TimeoutError)']
  */
-export function formatResponseForTerminal(exchange: HttpExchange, style: Style): string[] {
+export function formatResponseForTerminal(exchange: HttpExchange, style: Style, o: TerminalBodyOptions = {}): string[] {
   const { response } = exchange;
-  if (!response) return [`${style.red('←')} ${style.red(`no response: ${exchange.error ?? 'unknown error'}`)}`];
+  if (!response) return [`${style.red('✗')} ${style.red(`no response: ${exchange.error ?? 'unknown error'}`)}`];
   const ok = response.status < 400;
   const statusLine = `${response.status} ${response.statusText}`.trim();
   const lines = [`${ok ? style.green('←') : style.red('←')} ${style.bold(ok ? statusLine : style.red(statusLine))}`];
   for (const [name, value] of response.headers) lines.push(`  ${style.dim(`${name}:`)} ${value}`);
-  if (response.body !== undefined && response.body !== '') {
-    lines.push('', ...prettyBody(response.body, response.headers).split('\n').map((l) => `  ${l}`));
-  }
+  if (response.body !== undefined && response.body !== '') lines.push(...terminalBody(response.body, response.headers, style, o));
+  if (exchange.error !== undefined) lines.push(`${style.red('✗')} ${style.red(`the response broke off: ${exchange.error}`)}`);
   return lines;
 }
 
@@ -99,6 +120,7 @@ export function formatExchangeAsHttp(title: string, exchange: HttpExchange): str
     comment.push(`Response: ${response.status} ${response.statusText}`.trim());
     for (const [name, value] of response.headers) comment.push(`${name}: ${value}`);
     if (response.body !== undefined && response.body !== '') comment.push('', ...prettyBody(response.body, response.headers).split('\n'));
+    if (exchange.error !== undefined) comment.push(`The response broke off: ${exchange.error}`);
   } else {
     comment.push(`No response: ${exchange.error ?? 'unknown error'}`);
   }

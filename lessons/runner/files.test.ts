@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { createMemoryStore } from '../../src/store/memory.ts';
 import type { Installation } from '../../src/store/installation.ts';
 import { clearProgress, markCompleted, nextLesson, progressPath, readProgress } from './progress.ts';
-import { resetLessonData } from './reset.ts';
+import { countInstallations, resetLessonData } from './reset.ts';
+import { installationFromPayload, installedPayload } from '../../mocks/fixtures/lifecycle.ts';
 import { createTranscript, transcriptPath } from './transcript.ts';
 import { redactText } from '../../src/redact.ts';
 
@@ -75,28 +76,35 @@ describe('transcript', () => {
 });
 
 describe('resetLessonData', () => {
-  it('clears progress, transcripts and, offline, the installations; other files stay', async () => {
+  const simulated = installationFromPayload(installedPayload({ appKey: 'jwt-grant-tutorial', sharedSecret: 'simulated-shared-secret-0123456789' }));
+
+  it('clears progress and transcripts; other files stay', async () => {
     const dir = tempDir();
     markCompleted(dir, 1);
     writeFileSync(join(dir, 'lesson-01.http'), 'x');
     writeFileSync(join(dir, 'lesson-1.http.bak'), 'x');
-    const store = createMemoryStore([installation]);
-    const result = await resetLessonData({ dataDir: dir, store, live: false });
-    expect(result).toEqual({ transcripts: 1, installations: 1, keptInstallations: 0 });
+    const result = await resetLessonData({ dataDir: dir, store: createMemoryStore() });
+    expect(result).toEqual({ transcripts: 1, installations: 0, keptInstallations: 0 });
     expect(readProgress(dir).completed).toEqual([]);
     expect(existsSync(join(dir, 'lesson-01.http'))).toBe(false);
     expect(existsSync(join(dir, 'lesson-1.http.bak')), 'only transcript names are removed').toBe(true);
-    expect(await store.list()).toEqual([]);
   });
 
-  it('keeps the installations live: they came from Bitbucket', async () => {
-    const store = createMemoryStore([installation]);
-    expect(await resetLessonData({ dataDir: tempDir(), store, live: true })).toEqual({ transcripts: 0, installations: 0, keptInstallations: 1 });
-    expect(await store.list()).toHaveLength(1);
+  it('deletes the installations the simulated Bitbucket made, and keeps one captured from real Bitbucket', async () => {
+    const store = createMemoryStore([installation, simulated]);
+    const result = await resetLessonData({ dataDir: tempDir(), store });
+    expect(result).toEqual({ transcripts: 0, installations: 1, keptInstallations: 1 });
+    expect((await store.list()).map((i) => i.clientKey), 'the real installation and its secret survive').toEqual([installation.clientKey]);
+  });
+
+  it('counts what it would delete and keep, without deleting', async () => {
+    const store = createMemoryStore([installation, simulated]);
+    expect(await countInstallations(store)).toEqual({ simulated: 1, real: 1 });
+    expect(await store.list()).toHaveLength(2);
   });
 
   it('does nothing harmful when the data directory does not exist', async () => {
-    const result = await resetLessonData({ dataDir: join(tempDir(), 'missing'), store: createMemoryStore(), live: false });
+    const result = await resetLessonData({ dataDir: join(tempDir(), 'missing'), store: createMemoryStore() });
     expect(result.transcripts).toBe(0);
   });
 });

@@ -5,7 +5,7 @@ const run = async () => {};
 
 describe('defineLesson', () => {
   it('returns a valid lesson as it is', () => {
-    const lesson: Lesson = { requires: 'installation', flags: { 'base-url': { type: 'string', description: 'x' } }, steps: [{ title: 'One', run }] };
+    const lesson: Lesson = { requires: 'installation', mock: 'state', flags: { 'base-url': { type: 'string', description: 'x' } }, steps: [{ title: 'One', run }] };
     expect(defineLesson(lesson)).toBe(lesson);
   });
 
@@ -19,6 +19,7 @@ describe('defineLesson', () => {
     ['a badly named flag', { flags: { baseUrl: { type: 'string', description: 'x' } }, steps: [{ title: 'A', run }] }, /lower-case words/],
     ['a flag without description', { flags: { x: { type: 'string', description: '' } }, steps: [{ title: 'A', run }] }, /needs a description/],
     ['an unknown requirement', { requires: 'token' as never, steps: [{ title: 'A', run }] }, /requires must be 'installation'/],
+    ['an unknown mock need', { mock: 'global' as never, steps: [{ title: 'A', run }] }, /mock must be 'state', 'intercept' or absent/],
   ])('refuses %s', (_what, lesson, message) => {
     expect(() => defineLesson(lesson)).toThrow(expect.objectContaining({ code: 'ERR_LESSON_DEFINITION', message: expect.stringMatching(message) }));
   });

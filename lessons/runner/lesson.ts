@@ -24,7 +24,10 @@ export interface LessonContext {
   fetch: typeof fetch;
   /** Epoch milliseconds. */
   now: () => number;
-  /** Offline only: the mock's state (issued tokens, counts, scenario), for showing what Bitbucket saw. */
+  /**
+   * Offline only: the mock's state (issued tokens, counts, request log) and `setScenario`, for lessons
+   * that declare `mock` (reading it otherwise throws ERR_LESSON_DEFINITION). Undefined live.
+   */
   mock?: BitbucketMock;
   /** Values steps pass along within one run (a step reads what an earlier one stored); check before use. */
   state: Record<string, unknown>;
@@ -52,6 +55,15 @@ export interface Lesson {
   requires?: 'installation';
   /** Lesson-specific flags, e.g. `{ 'base-url': { type: 'string', description: '...' } }`. */
   flags?: Record<string, FlagSpec>;
+  /**
+   * Offline, what the lesson needs of the simulated Bitbucket besides `ctx.fetch` (which always
+   * reaches it; the mock is loaded on the first request, so a lesson without one starts faster):
+   * - `'state'`: `ctx.mock`, from step 1 on (scenario switch, counts, request log);
+   * - `'intercept'`: `ctx.mock`, and the process's own `fetch` answered by the mock too (msw/node),
+   *   for code the lesson runs that cannot take `ctx.fetch`. Otherwise the global `fetch` reaches
+   *   loopback only.
+   */
+  mock?: 'state' | 'intercept';
   steps: Step[];
 }
 
@@ -60,7 +72,7 @@ const MAX_TITLE_LENGTH = 80;
 /**
  * Declares a lesson, checking it against the contract so that a mistake shows on the first run,
  * not halfway through: at least one step, titled (unique, one line, at most 80 characters), flags
- * named like `base-url` that do not shadow the runner's own.
+ * named like `base-url` that do not shadow the runner's own, `requires` and `mock` spelled right.
  *
  * @example
  * export default defineLesson({
@@ -72,6 +84,9 @@ export function defineLesson(lesson: Lesson): Lesson {
   const problems: string[] = [];
   if (lesson.requires !== undefined && lesson.requires !== 'installation') {
     problems.push(`requires must be 'installation' or absent, not ${JSON.stringify(lesson.requires)}`);
+  }
+  if (lesson.mock !== undefined && lesson.mock !== 'state' && lesson.mock !== 'intercept') {
+    problems.push(`mock must be 'state', 'intercept' or absent, not ${JSON.stringify(lesson.mock)}`);
   }
   if (!Array.isArray(lesson.steps) || lesson.steps.length === 0) problems.push('a lesson needs at least one step');
   const seen = new Set<string>();

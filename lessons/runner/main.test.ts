@@ -3,10 +3,11 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { LabError } from '../../src/errors.ts';
+import { LabError, isLabError } from '../../src/errors.ts';
+import { sendRequest } from '../../src/http/send.ts';
 import { exchangeJwtForToken } from '../../src/oauth/exchange.ts';
 import { openSqliteStore } from '../../src/store/sqlite.ts';
-import { installationFromPayload, installedPayload } from '../../mocks/fixtures/lifecycle.ts';
+import { clientKeyFor, installationFromPayload, installedPayload } from '../../mocks/fixtures/lifecycle.ts';
 import { defineLesson, type Lesson } from './lesson.ts';
 import { runLessonCli, type CliIo } from './main.ts';
 import type { Prompts } from './prompts.ts';
@@ -75,6 +76,69 @@ const LESSONS: Record<number, Lesson> = {
       { title: 'Never reached', run: async () => {} },
     ],
   }),
+  5: defineLesson({
+    requires: 'installation',
+    mock: 'state',
+    steps: [
+      {
+        title: 'List a page of repositories',
+        async run(ctx) {
+          ctx.show('Scenario', ctx.mock?.state.scenario ?? 'live');
+          const token = await exchangeJwtForToken({ installation: await ctx.installation(), fetch: ctx.fetch, now: ctx.now });
+          const response = await ctx.fetch(`${ctx.config.bitbucketApiUrl}/2.0/repositories/teamsinspace`, {
+            headers: { Authorization: `Bearer ${token.accessToken}` },
+          });
+          if (!response.ok) throw new Error(`status ${response.status}`);
+        },
+      },
+    ],
+  }),
+  6: defineLesson({
+    steps: [{ title: 'Read ctx.mock without declaring it', run: async (ctx) => ctx.show('Mock', ctx.mock?.state.scenario) }],
+  }),
+  7: defineLesson({
+    steps: [
+      {
+        title: 'Call Bitbucket with the global fetch',
+        async run() {
+          await fetch('https://api.bitbucket.org/2.0/user');
+        },
+      },
+    ],
+  }),
+  8: defineLesson({
+    mock: 'intercept',
+    steps: [
+      {
+        title: 'Call Bitbucket with the global fetch, intercepted',
+        async run(ctx) {
+          ctx.show('Status', (await fetch('https://api.bitbucket.org/2.0/user')).status);
+          ctx.show('API calls the mock saw', ctx.mock?.state.counts.apiCalls ?? 0);
+        },
+      },
+    ],
+  }),
+  9: defineLesson({
+    requires: 'installation',
+    steps: [
+      {
+        title: 'Time out twice',
+        async run(ctx) {
+          const token = await exchangeJwtForToken({ installation: await ctx.installation(), fetch: ctx.fetch, now: ctx.now });
+          for (const path of ['/2.0/user', '/2.0/workspaces/teamsinspace']) {
+            const url = `${ctx.config.bitbucketApiUrl}${path}`;
+            const init = { headers: { Authorization: `Bearer ${token.accessToken}` } };
+            try {
+              await sendRequest({ fetch: ctx.fetch, url, init, timeoutMs: 50, maxBodyBytes: 1 << 20, target: `GET ${url}`, lesson: 5 });
+            } catch (error) {
+              if (!isLabError(error, 'ERR_TIMEOUT')) throw error;
+              ctx.say(`The client caught ${error.code}.`);
+            }
+          }
+        },
+      },
+    ],
+  }),
 };
 
 function fixtureLessonsDir(): string {
@@ -84,6 +148,11 @@ function fixtureLessonsDir(): string {
     { number: 2, slug: 'install', title: 'Install', provides: 'installation' },
     { number: 3, slug: 'grant', title: 'The grant' },
     { number: 4, slug: 'broken', title: 'Broken' },
+    { number: 5, slug: 'mocked', title: 'Mocked' },
+    { number: 6, slug: 'undeclared', title: 'Undeclared' },
+    { number: 7, slug: 'global', title: 'Global' },
+    { number: 8, slug: 'intercept', title: 'Intercept' },
+    { number: 9, slug: 'slow', title: 'Slow' },
   ];
   writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest));
   mkdirSync(join(dir, '01-hello'));
@@ -144,7 +213,7 @@ describe('runLessonCli: a lesson that passes', () => {
   it('prints title, intro, diagram, the step and what next; records progress; exits 0', async () => {
     const run = await runCli(['1', '--base-url=https://abc.ngrok.app']);
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toContain('Lesson 1 of 4: Hello');
+    expect(run.stdout).toContain('Lesson 1 of 9: Hello');
     expect(run.stdout, 'the intro is the text under the H1').toContain('The intro of lesson one.');
     expect(run.stdout).not.toContain('Not in the intro.');
     expect(run.stdout, 'the flow diagram marks where the lesson is').toContain('◀ you are here');
@@ -178,9 +247,9 @@ describe('runLessonCli: a step that fails', () => {
 
 describe('runLessonCli: usage and configuration errors exit 2', () => {
   it('names the valid lessons for an unknown one', async () => {
-    const run = await runCli(['9']);
+    const run = await runCli(['10']);
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('Unknown lesson "9". Lessons: 1 (Hello), 2 (Install), 3 (The grant), 4 (Broken).');
+    expect(run.stderr).toContain('Unknown lesson "10". Lessons: 1 (Hello), 2 (Install), 3 (The grant), 4 (Broken), 5 (Mocked),');
   });
 
   it('names the valid flags, the lesson\'s included, for an unknown one', async () => {
@@ -306,7 +375,7 @@ describe('runLessonCli on a terminal', () => {
     });
     expect(run.code).toBe(0);
     expect(offered).toBe(2);
-    expect(run.asked[0]).toBe('Which lesson? ✓ 1. Hello | ▸ 2. Install |   3. The grant |   4. Broken');
+    expect(run.asked[0]).toMatch(/^Which lesson\? ✓ 1\. Hello \| ▸ 2\. Install \|   3\. The grant \|   4\. Broken \|/);
   });
 });
 
@@ -316,9 +385,21 @@ describe('runLessonCli --reset', () => {
     expect(await storedSecrets(first.dataDir)).toHaveLength(1);
     const run = await runCli(['--reset'], { dataDir: first.dataDir });
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain('Cleared progress, 1 transcript(s) and 1 installation(s)');
+    expect(run.stdout).toContain('Cleared progress, 1 transcript and 1 simulated installation in');
     expect(readProgress(first.dataDir).completed).toEqual([]);
     expect(await storedSecrets(first.dataDir)).toEqual([]);
+  });
+
+  it('keeps an installation captured from real Bitbucket, and says so', async () => {
+    const dataDir = await dataDirWithRealInstallation();
+    await runCli(['2'], { dataDir });
+    expect(await storedSecrets(dataDir)).toHaveLength(2);
+    let question = '';
+    const run = await runCli(['--reset'], { dataDir, prompts: { confirm: async (message) => ((question = message), true) } });
+    expect(run.code).toBe(0);
+    expect(question).toBe(`Clear progress, transcripts and 1 simulated installation in ${dataDir} (1 installation captured from real Bitbucket will be kept)?`);
+    expect(run.stdout).toContain(`Cleared progress, 1 transcript and 1 simulated installation in ${dataDir}. Kept 1 installation captured from real Bitbucket.`);
+    expect(await storedSecrets(dataDir)).toEqual(['real-bitbucket-shared-secret-0123456789']);
   });
 
   it('asks first on a terminal, and a "no" clears nothing', async () => {
@@ -327,5 +408,67 @@ describe('runLessonCli --reset', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('Nothing cleared.');
     expect(readProgress(first.dataDir).completed).toEqual([1]);
+  });
+});
+
+/** A DATA_DIR holding one installation captured from real Bitbucket (a random workspace UUID), as `npm start` stores it live. */
+async function dataDirWithRealInstallation(): Promise<string> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'runner-data-'));
+  const uuid = '{6ae3c307-ae59-4135-9c72-bdd06eb2010a}';
+  const payload = installedPayload({ appKey: 'jwt-grant-tutorial', sharedSecret: 'real-bitbucket-shared-secret-0123456789' });
+  const store = openSqliteStore({ dataDir });
+  try {
+    await store.save(installationFromPayload({ ...payload, clientKey: clientKeyFor(uuid, payload.key), principal: { ...payload.principal, uuid } }));
+  } finally {
+    await store.close();
+  }
+  return dataDir;
+}
+
+describe('runLessonCli offline: the simulated Bitbucket', () => {
+  it("gives ctx.mock to a lesson that declares mock: 'state', and shortens long bodies on the terminal, not in the transcript", async () => {
+    const run = await runCli(['5', '--simulate'], { env: { SCENARIO: 'happy' } });
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(run.stdout).toContain('Scenario: happy');
+    const transcriptFile = join(run.dataDir, 'lesson-05.http');
+    expect(run.stdout).toContain('      … 8 more values');
+    expect(run.stdout).toContain(`(shortened; the whole body is in ${transcriptFile})`);
+    expect(run.stdout, 'the third repository is left out on the terminal').not.toContain('teamsinspace/fuel-monitor');
+    expect(readFileSync(transcriptFile, 'utf8'), 'the transcript has it').toContain('"full_name": "teamsinspace/fuel-monitor"');
+  });
+
+  it('refuses ctx.mock to a lesson that does not declare it, saying what to add', async () => {
+    const run = await runCli(['6']);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain("this lesson reads ctx.mock but does not declare it: add mock: 'state'");
+  });
+
+  it('refuses the global fetch to Bitbucket: nothing leaves the machine, and the author learns to use ctx.fetch', async () => {
+    const run = await runCli(['7']);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('Offline, GET https://api.bitbucket.org/2.0/user was not sent');
+    expect(globalThis.fetch.name, 'the real fetch is back after the run').toBe('fetch');
+  });
+
+  it("answers the global fetch for a lesson that declares mock: 'intercept'", async () => {
+    const run = await runCli(['8']);
+    expect(run.code, run.stdout).toBe(0);
+    expect(run.stdout).toContain('Status: 401');
+    expect(run.stdout).toContain('API calls the mock saw: 1');
+  });
+
+  it('prints the outcome of a timed-out request before the next request (SCENARIO=slow)', async () => {
+    const run = await runCli(['9', '--simulate'], { env: { SCENARIO: 'slow' } });
+    expect(run.code, run.stdout).toBe(0);
+    const lines = run.stdout.split('\n').map((line) => line.trim());
+    const at = (prefix: string, from = 0) => lines.findIndex((line, i) => i >= from && line.startsWith(prefix));
+    const first = at('→ GET https://api.bitbucket.org/2.0/user');
+    const failed = at('✗ no response: timed out after', first);
+    const caught = at('The client caught ERR_TIMEOUT.', failed);
+    const second = at('→ GET https://api.bitbucket.org/2.0/workspaces/teamsinspace', caught);
+    expect([first, failed, caught, second].every((i) => i >= 0), run.stdout).toBe(true);
+    expect(lines[failed]).toMatch(/^✗ no response: timed out after \d+ ms \(TimeoutError\)$/);
+    expect(at('✗ no response: timed out after', second), 'the second one too, in its place').toBeGreaterThan(second);
+    expect(readFileSync(join(run.dataDir, 'lesson-09.http'), 'utf8')).toContain('# No response: timed out after');
   });
 });

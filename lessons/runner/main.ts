@@ -8,7 +8,7 @@ import { ConfigError, loadConfig, type Config } from '../../src/config.ts';
 import { isLabError } from '../../src/errors.ts';
 import { LESSON_ARROWS, renderFlowDiagram } from '../../src/notes/diagram.ts';
 import type { InstallationStore } from '../../src/store/installation.ts';
-import { openSqliteStore } from '../../src/store/sqlite.ts';
+import type { BitbucketMock } from '../../mocks/bitbucket.ts';
 import { RUNNER_FLAGS, checkFlags, formatFlagHelp, parseArgs, type ParsedArgs } from './args.ts';
 import { createLessonContext } from './context.ts';
 import { UsageError } from './errors.ts';
@@ -17,11 +17,10 @@ import { notesIntro } from './intro.ts';
 import type { Lesson } from './lesson.ts';
 import { importLesson } from './load-lesson.ts';
 import { LESSONS_DIR, findLesson, lessonDir, loadManifest, type ManifestEntry } from './manifest.ts';
-import { startOfflineMock, type OfflineMock } from './mock.ts';
-import { createOutput, type Output } from './output.ts';
+import { startOfflineBitbucket, type OfflineBitbucket } from './offline.ts';
+import { createOutput, type MarkdownRenderer, type Output, type OutputOptions } from './output.ts';
 import { markCompleted, nextLesson, readProgress, type Progress } from './progress.ts';
 import { isPromptExit, loadTerminalPrompts, type Prompts } from './prompts.ts';
-import { resetLessonData } from './reset.ts';
 import { describeError, runSteps, type StepsResult } from './run-steps.ts';
 import { useColor } from './style.ts';
 import { createTranscript, transcriptPath } from './transcript.ts';
@@ -61,10 +60,11 @@ export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
  */
 export async function runLessonCli(io: CliIo): Promise<number> {
   const errors = createOutput({ write: (text) => io.stderr.write(text), color: false });
+  const modules = runModules();
   let store: InstallationStore | undefined;
-  const openStore = (config: Config) => (store ??= openSqliteStore({ dataDir: config.dataDir }));
+  const openStore = async (config: Config) => (store ??= (await modules.sqlite()).openSqliteStore({ dataDir: config.dataDir }));
   try {
-    return await run(io, openStore);
+    return await run(io, modules, openStore);
   } catch (error) {
     if (isPromptExit(error)) {
       io.stdout.write('\n');
@@ -78,11 +78,38 @@ export async function runLessonCli(io: CliIo): Promise<number> {
   }
 }
 
-async function run(io: CliIo, openStore: (config: Config) => InstallationStore): Promise<number> {
+/**
+ * The heavy modules of a lesson run, imported on first use: the store (better-sqlite3, zod) and the
+ * markdown renderer (markdown-it), which `--help`, the menu and usage errors do without.
+ */
+interface RunModules {
+  sqlite(): Promise<typeof import('../../src/store/sqlite.ts')>;
+  terminal(): Promise<typeof import('../../src/notes/terminal.ts')>;
+  /** Starts both imports now, so they load side by side with the lesson module; a failure shows where they are awaited. */
+  start(): void;
+}
+
+function runModules(): RunModules {
+  let sqlite: ReturnType<RunModules['sqlite']> | undefined;
+  let terminal: ReturnType<RunModules['terminal']> | undefined;
+  const modules: RunModules = {
+    sqlite: () => (sqlite ??= import('../../src/store/sqlite.ts')),
+    terminal: () => (terminal ??= import('../../src/notes/terminal.ts')),
+    start() {
+      modules.sqlite().catch(() => {});
+      modules.terminal().catch(() => {});
+    },
+  };
+  return modules;
+}
+
+async function run(io: CliIo, modules: RunModules, openStore: (config: Config) => Promise<InstallationStore>): Promise<number> {
   const parsed = parseArgs(io.argv);
   const runner = checkFlags(new Map([...parsed.flags].filter(([name]) => Object.hasOwn(RUNNER_FLAGS, name))), RUNNER_FLAGS);
   const color = useColor({ isTTY: io.stdout.isTTY, env: io.env, noColorFlag: runner['no-color'] === true });
-  const output = createOutput({ write: (text) => io.stdout.write(text), color, width: io.stdout.columns || 80 });
+  const outputOptions: OutputOptions = { write: (text) => io.stdout.write(text), color, width: io.stdout.columns || 80 };
+  // Menus, help and reset print lines only; a lesson run makes its own output, with markdown.
+  const output = createOutput(outputOptions);
   const config = loadConfig(io.env);
   const lessonsDir = io.lessonsDir ?? LESSONS_DIR;
   const manifest = loadManifest(lessonsDir);
@@ -103,25 +130,28 @@ async function run(io: CliIo, openStore: (config: Config) => InstallationStore):
   const getPrompts = () => (prompts ??= (io.prompts ?? loadTerminalPrompts)());
   const ask = interactive ? async (question: string, fallback: boolean) => (await getPrompts()).confirm(question, fallback) : undefined;
   const load = async (chosen: ManifestEntry) => {
-      const lesson = await loadLesson(chosen);
+    const lesson = await loadLesson(chosen);
     return { entry: chosen, lesson, flags: lessonFlags(parsed, lesson) };
   };
+  if (entry) modules.start();
   // Every flag is checked before anything is changed: with a lesson, against its flags too.
   let selected = entry ? await load(entry) : undefined;
   if (!selected) checkFlags(parsed.flags, RUNNER_FLAGS);
 
   if (runner.reset) {
-    const store = openStore(config);
-    const count = (await store.list()).length;
-    const what = config.live ? 'progress and transcripts' : `progress, transcripts and ${count} stored installation(s)`;
-    if (ask && !(await ask(`Clear ${what} in ${config.dataDir}?`, false))) {
+    const { countInstallations, resetLessonData } = await import('./reset.ts');
+    const store = await openStore(config);
+    const { simulated, real } = await countInstallations(store);
+    const what = `progress, transcripts and ${plural(simulated, 'simulated installation')}`;
+    const keeping = real ? ` (${plural(real, 'installation')} captured from real Bitbucket will be kept)` : '';
+    if (ask && !(await ask(`Clear ${what} in ${config.dataDir}${keeping}?`, false))) {
       output.line('Nothing cleared.');
       return EXIT.ok;
     }
-    const result = await resetLessonData({ dataDir: config.dataDir, store, live: config.live });
+    const result = await resetLessonData({ dataDir: config.dataDir, store });
     output.line(
-      `Cleared progress, ${result.transcripts} transcript(s) and ${result.installations} installation(s) in ${config.dataDir}.` +
-        (result.keptInstallations ? ` Kept ${result.keptInstallations} live installation(s) from Bitbucket.` : ''),
+      `Cleared progress, ${plural(result.transcripts, 'transcript')} and ${plural(result.installations, 'simulated installation')} in ${config.dataDir}.` +
+        (result.keptInstallations ? ` Kept ${plural(result.keptInstallations, 'installation')} captured from real Bitbucket.` : ''),
     );
     if (!selected) return EXIT.ok;
   }
@@ -142,14 +172,20 @@ async function run(io: CliIo, openStore: (config: Config) => InstallationStore):
     config,
     manifest,
     ...selected,
-    output,
+    outputOptions,
+    markdown: (await modules.terminal()).renderMarkdownToTerminal,
     ask,
     yes: runner.yes === true,
     simulate: runner.simulate === true,
-    store: openStore(config),
+    store: await openStore(config),
     lessonsDir,
     loadLesson,
   });
+}
+
+/** `1 transcript`, `2 transcripts`. */
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
 function lessonFlags(parsed: ParsedArgs, lesson: Lesson): Record<string, string | boolean> {
@@ -194,7 +230,8 @@ interface RunLessonOptions {
   entry: ManifestEntry;
   lesson: Lesson;
   flags: Record<string, string | boolean>;
-  output: Output;
+  outputOptions: OutputOptions;
+  markdown: MarkdownRenderer;
   ask: ((question: string, fallback: boolean) => Promise<boolean>) | undefined;
   yes: boolean;
   simulate: boolean;
@@ -203,17 +240,26 @@ interface RunLessonOptions {
   loadLesson: (entry: ManifestEntry) => Promise<Lesson>;
 }
 
-async function runLesson(o: RunLessonOptions): Promise<number> {
-  const { config, entry, output, store } = o;
+/** The run of one lesson, once its output (with markdown) is made. */
+type LessonRun = RunLessonOptions & { output: Output };
+
+/** What both lessons of a `--simulate` run need of the simulated Bitbucket: the most of the two. */
+function strongestNeed(...needs: Lesson['mock'][]): Lesson['mock'] {
+  if (needs.includes('intercept')) return 'intercept';
+  return needs.includes('state') ? 'state' : undefined;
+}
+
+async function runLesson(options: RunLessonOptions): Promise<number> {
+  const output = createOutput({ ...options.outputOptions, markdown: options.markdown });
+  const o: LessonRun = { ...options, output };
+  const { config, entry, store } = o;
   const style = output.style;
   const now = o.io.now ?? Date.now;
   const provider = o.manifest.find((e) => e.provides === 'installation');
-  let mock: OfflineMock | undefined;
+  let offline: OfflineBitbucket | undefined;
   try {
-    // Offline, nothing leaves the process: the mock answers for Bitbucket before any lesson code runs.
-    if (!config.live) mock = await startOfflineMock({ config, store, now });
     await registerStoredSecrets(store, output);
-
+    let simulated: Lesson | undefined;
     if (o.lesson.requires === 'installation' && !(await latestInstallation(store))) {
       if (config.live) {
         output.line(liveNoInstallationMessage(config));
@@ -222,7 +268,13 @@ async function runLesson(o: RunLessonOptions): Promise<number> {
       output.line(offlineNoInstallationMessage(provider));
       const simulate = o.simulate || o.yes || (o.ask ? await o.ask(`Simulate lesson ${provider?.number} now?`, true) : false);
       if (!provider || !simulate) return EXIT.failed;
-      const failure = await simulateLesson({ ...o, provider, mock, now });
+      simulated = await o.loadLesson(provider);
+    }
+    // Offline, nothing leaves the process: the simulated Bitbucket is in place before any step runs.
+    if (!config.live) offline = await startOfflineBitbucket({ config, store, now, need: strongestNeed(o.lesson.mock, simulated?.mock) });
+
+    if (provider && simulated) {
+      const failure = await simulateLesson(o, simulated, offline, now);
       if (failure) {
         output.line(`${style.red('✗')} Simulating lesson ${provider.number} failed at ${failure.label}:`);
         output.child('  ').line(describeError(failure.error).join('\n'));
@@ -248,12 +300,13 @@ async function runLesson(o: RunLessonOptions): Promise<number> {
       flags: o.flags,
       store,
       now,
-      mock: mock?.mock,
+      ...offlineParts(o.lesson, offline),
       output: output.child('  '),
       ask: o.ask,
       yes: o.yes,
       provider,
       onExchange: (exchange) => transcript.add(current, exchange),
+      transcript: transcript.path,
     });
     const result = await runSteps(o.lesson, ctx, {
       output,
@@ -268,22 +321,30 @@ async function runLesson(o: RunLessonOptions): Promise<number> {
     if (result.ok) markCompleted(config.dataDir, entry.number);
     return result.ok ? EXIT.ok : EXIT.failed;
   } finally {
-    dumpSecrets(o.io.env, output, mock);
-    await mock?.stop();
+    dumpSecrets(o.io.env, output, offline);
+    await offline?.stop();
   }
+}
+
+/** What a lesson's context gets of the simulated Bitbucket: its fetch, and the mock if the lesson declared it. */
+function offlineParts(lesson: Lesson, offline: OfflineBitbucket | undefined): { fetch?: typeof fetch; mock?: BitbucketMock | 'undeclared' } {
+  if (!offline) return {};
+  return { fetch: offline.fetch, mock: lesson.mock ? offline.mock() : 'undeclared' };
 }
 
 /** Runs the lesson that stores an installation, printing nothing; returns the failure, if any. */
 async function simulateLesson(
-  o: RunLessonOptions & { provider: ManifestEntry; mock: OfflineMock | undefined; now: () => number },
+  o: LessonRun,
+  lesson: Lesson,
+  offline: OfflineBitbucket | undefined,
+  now: () => number,
 ): Promise<{ label: string; error: unknown } | undefined> {
-  const lesson = await o.loadLesson(o.provider);
   const ctx = createLessonContext({
     config: o.config,
     flags: {},
     store: o.store,
-    now: o.now,
-    mock: o.mock?.mock,
+    now,
+    ...offlineParts(lesson, offline),
     output: o.output.quiet(),
     yes: true,
   });
@@ -303,7 +364,7 @@ async function registerStoredSecrets(store: InstallationStore, output: Output): 
   for (const installation of await store.list()) output.secret(installation.sharedSecret);
 }
 
-function printHeader(o: RunLessonOptions): void {
+function printHeader(o: LessonRun): void {
   const { output, entry, config } = o;
   const style = output.style;
   output.line(style.bold(`Lesson ${entry.number} of ${o.manifest.length}: ${entry.title}`));
@@ -331,7 +392,7 @@ function printHeader(o: RunLessonOptions): void {
   output.line();
 }
 
-function printOutcome(o: RunLessonOptions, result: StepsResult, transcript: string): void {
+function printOutcome(o: LessonRun, result: StepsResult, transcript: string): void {
   const { output, entry, manifest } = o;
   const style = output.style;
   const total = o.lesson.steps.length;
@@ -354,9 +415,9 @@ function printOutcome(o: RunLessonOptions, result: StepsResult, transcript: stri
  * (registered, and every token the mock issued) so the test can check none leaked. Never set it
  * otherwise: the file holds the secrets in clear.
  */
-function dumpSecrets(env: NodeJS.ProcessEnv, output: Output, mock: OfflineMock | undefined): void {
+function dumpSecrets(env: NodeJS.ProcessEnv, output: Output, offline: OfflineBitbucket | undefined): void {
   const path = env.LAB_SECRETS_DUMP;
   if (!path) return;
-  const dump = { registered: output.secrets(), issued: mock?.issuedTokens() ?? [] };
+  const dump = { registered: output.secrets(), issued: offline?.issuedTokens() ?? [] };
   writeFileSync(path, `${JSON.stringify(dump, null, 2)}\n`, { mode: 0o600 });
 }

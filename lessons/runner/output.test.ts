@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { renderMarkdownToTerminal } from '../../src/notes/terminal.ts';
 import { createOutput } from './output.ts';
 import { useColor } from './style.ts';
 
 function capture(color = false) {
   const chunks: string[] = [];
-  const output = createOutput({ write: (text) => chunks.push(text), color, width: 80 });
+  const output = createOutput({ write: (text) => chunks.push(text), color, width: 80, markdown: renderMarkdownToTerminal });
   return { output, text: () => chunks.join('') };
 }
 
@@ -28,6 +29,29 @@ describe('createOutput', () => {
     output.line(`Authorization: JWT ${JWT}`);
     expect(text()).not.toContain('c2lnbmF0dXJlLXRoYXQtaXMtbG9uZy1lbm91Z2g');
     expect(text(), 'header and claims stay readable').toContain('eyJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJhcHAifQ.');
+  });
+
+  it('shows a JWT in narration redacted once: header and claims, then the signature prefix and its length', () => {
+    const { output, text } = capture();
+    output.say(`The token is \`${JWT}\`.`);
+    expect(text()).toContain('eyJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJhcHAifQ.c2ln…(39 chars)');
+    expect(text(), 'not redacted a second time, as c2ln…(4 chars)…(39 chars)').not.toContain('(4 chars)');
+  });
+
+  it('redacts a secret in narration before wrapping could split it across lines', () => {
+    const { output, text } = capture();
+    const long = 'k'.repeat(60) + 'Q'.repeat(60);
+    output.secret(long);
+    output.say(`The key: ${long}`);
+    expect(text()).not.toContain('k'.repeat(20));
+    expect(text()).not.toContain('Q'.repeat(20));
+    expect(text()).toContain('kkkk…(120 chars)');
+  });
+
+  it('prints markdown as written when it has no renderer', () => {
+    const chunks: string[] = [];
+    createOutput({ write: (t) => chunks.push(t), color: false }).say(`**bold** ${JWT}`);
+    expect(chunks.join('')).toBe('**bold** eyJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJhcHAifQ.c2ln…(39 chars)\n');
   });
 
   it('shares secrets between an output, its children and its quiet twin', () => {

@@ -1,11 +1,21 @@
 import { inspect } from 'node:util';
 import { redactText } from '../../src/redact.ts';
-import { renderMarkdownToTerminal } from '../../src/notes/terminal.ts';
 import { createStyle, type Style } from './style.ts';
+
+/**
+ * Renders markdown for the terminal: `renderMarkdownToTerminal` from src/notes/terminal.ts, which
+ * the CLI imports only when a lesson runs (menus and `--help` have nothing to render).
+ *
+ * @example
+ * const { renderMarkdownToTerminal } = await import('../../src/notes/terminal.ts')
+ * const markdown: MarkdownRenderer = renderMarkdownToTerminal
+ */
+export type MarkdownRenderer = (markdown: string, o: { width: number; color: boolean }) => string;
 
 /**
  * Everything a lesson run prints goes through an Output, which redacts every line with the
  * secrets registered so far (and every JWT-shaped string) before it reaches the terminal.
+ * Redaction is idempotent (redactText): text that arrives already redacted is printed as it is.
  */
 export interface Output {
   readonly color: boolean;
@@ -19,7 +29,7 @@ export interface Output {
   redact(text: string): string;
   /** Writes text (one or more lines), redacted and indented. `line()` is an empty line. */
   line(text?: string): void;
-  /** Writes markdown rendered for the terminal. */
+  /** Writes markdown rendered for the terminal (as written, without a renderer). */
   say(markdown: string): void;
   /** Writes `label: value`; non-strings as pretty JSON below the label. */
   show(label: string, value: unknown): void;
@@ -36,6 +46,8 @@ export interface OutputOptions {
   color: boolean;
   /** Terminal columns; default 80. */
   width?: number;
+  /** Renders `say()`'s markdown; without it, markdown is printed as written. */
+  markdown?: MarkdownRenderer;
 }
 
 const DEFAULT_WIDTH = 80;
@@ -61,10 +73,11 @@ function formatValue(value: unknown): string {
  * out.show('Installation', installation) // the secret appears as 'hQ8x…(44 chars)'
  */
 export function createOutput(options: OutputOptions): Output {
-  return makeOutput(options.write, options.color, options.width ?? DEFAULT_WIDTH, '', new Set<string>());
+  return makeOutput({ ...options, width: options.width ?? DEFAULT_WIDTH }, '', new Set<string>());
 }
 
-function makeOutput(write: (text: string) => void, color: boolean, width: number, indent: string, registry: Set<string>): Output {
+function makeOutput(options: OutputOptions & { width: number }, indent: string, registry: Set<string>): Output {
+  const { write, color, width, markdown: render } = options;
   const style = createStyle(color);
   const redact = (text: string) => redactText(text, registry);
   const line = (text = '') => {
@@ -83,8 +96,10 @@ function makeOutput(write: (text: string) => void, color: boolean, width: number
     redact,
     line,
     say(markdown) {
-      // Redact before rendering too: wrapping could split a secret across lines.
-      const rendered = renderMarkdownToTerminal(redact(markdown), { width: innerWidth, color });
+      // Redact before rendering too: wrapping could split a secret across lines. line() redacts
+      // again (what rendering joined), which leaves the redacted parts as they are.
+      const redacted = redact(markdown);
+      const rendered = render ? render(redacted, { width: innerWidth, color }) : redacted;
       line(rendered.replace(/\n+$/, ''));
     },
     show(label, value) {
@@ -93,10 +108,10 @@ function makeOutput(write: (text: string) => void, color: boolean, width: number
       else line(`${style.bold(`${label}:`)}\n${text.replace(/^/gm, '  ')}`);
     },
     child(prefix) {
-      return makeOutput(write, color, width, indent + prefix, registry);
+      return makeOutput(options, indent + prefix, registry);
     },
     quiet() {
-      return makeOutput(() => {}, color, width, indent, registry);
+      return makeOutput({ ...options, write: () => {} }, indent, registry);
     },
   };
 }

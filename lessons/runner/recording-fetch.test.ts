@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { repositoryFixtures } from '../../mocks/fixtures/repositories.ts';
+import { sendRequest } from '../../src/http/send.ts';
 import { formatExchangeAsHttp, formatRequestForTerminal, formatResponseForTerminal, type HttpExchange, type RecordedRequest } from './exchange.ts';
 import { createRecordingFetch, type RecordingFetchOptions } from './recording-fetch.ts';
 import { createStyle } from './style.ts';
@@ -151,6 +153,108 @@ describe('exchange formats', () => {
     const style = createStyle(false);
     expect(formatRequestForTerminal(request, style)[0]).toBe('→ POST https://bitbucket.org/site/oauth2/access_token');
     expect(formatResponseForTerminal(exchange, style)).toEqual(['← 200 OK', '  content-type: application/json', '', '  {', '    "token_type": "bearer"', '  }']);
-    expect(formatResponseForTerminal({ request, error: 'timeout' }, style)).toEqual(['← no response: timeout']);
+    expect(formatResponseForTerminal({ request, error: 'timeout' }, style)).toEqual(['✗ no response: timeout']);
+  });
+
+  it('shortens a long JSON body on the terminal, naming the transcript, which keeps the body whole', () => {
+    const repositories = repositoryFixtures();
+    const body = JSON.stringify({ pagelen: 23, values: repositories });
+    const long: HttpExchange = {
+      request: { method: 'GET', url: 'https://api.bitbucket.org/2.0/repositories/teamsinspace', headers: [], body: undefined },
+      response: { status: 200, statusText: 'OK', headers: [['content-type', 'application/json']], body },
+    };
+    const lines = formatResponseForTerminal(long, createStyle(false), { transcript: '.data/lesson-05.http' });
+    expect(lines.length, 'status, a header, a blank line, at most 60 of body, the note').toBeLessThanOrEqual(64);
+    expect(lines).toContain('      … 21 more values');
+    expect(lines.at(-1)).toBe('  (shortened; the whole body is in .data/lesson-05.http)');
+    const http = formatExchangeAsHttp('Step 2: List', long);
+    for (const repository of repositories) expect(http, 'the transcript has every repository').toContain(`#       "full_name": "${repository.full_name}"`);
+  });
+
+  it('cuts a long text body, saying how many lines are left out and where they are', () => {
+    const body = Array.from({ length: 500 }, (_, i) => `<p>${i}</p>`).join('\n');
+    const exchange: HttpExchange = {
+      request: { method: 'POST', url: 'http://127.0.0.1:3000/echo', headers: [['content-type', 'text/html']], body },
+      response: { status: 200, statusText: 'OK', headers: [['content-type', 'text/html']], body },
+    };
+    const style = createStyle(false);
+    const response = formatResponseForTerminal(exchange, style);
+    expect(response.at(-1)).toBe('  … 441 more lines; the whole body is in the transcript (DATA_DIR/lesson-NN.http)');
+    expect(response.at(-2)).toBe('  <p>58</p>');
+    expect(formatRequestForTerminal(exchange.request, style, { transcript: 't.http' }).at(-1), 'request bodies too').toBe(
+      '  … 441 more lines; the whole body is in t.http',
+    );
+    expect(formatExchangeAsHttp('T', exchange)).toContain('# <p>499</p>');
+  });
+
+  it('shows a response that broke off: its head, then why', () => {
+    const exchange: HttpExchange = {
+      request,
+      response: { status: 200, statusText: 'OK', headers: [['content-type', 'application/json']], body: undefined },
+      error: 'timed out after 10000 ms (TimeoutError)',
+    };
+    expect(formatResponseForTerminal(exchange, createStyle(false))).toEqual([
+      '← 200 OK',
+      '  content-type: application/json',
+      '✗ the response broke off: timed out after 10000 ms (TimeoutError)',
+    ]);
+    expect(formatExchangeAsHttp('T', exchange)).toContain('# Response: 200 OK\n# content-type: application/json\n# The response broke off: timed out after 10000 ms');
   });
 });
+
+describe('createRecordingFetch: the outcome of a request, in order', () => {
+  /** A fetch that never answers and ignores its signal, like a stuck connection. */
+  const hanging: typeof fetch = () => new Promise<Response>(() => {});
+
+  it('reports a timeout when the deadline passes, before the caller goes on to its next request', async () => {
+    const events: string[] = [];
+    // What the clock reads: as each request starts, and as its deadline passes.
+    const readings = [0, 2000, 5000, 5150];
+    const fetch = createRecordingFetch({
+      fetch: hanging,
+      clock: () => readings.shift() ?? Number.NaN,
+      onRequest: (r) => events.push(`→ ${r.method} ${r.url}`),
+      confirm: async () => true,
+      onExchange: (exchange) => events.push(`outcome ${exchange.error ?? exchange.response?.status}`),
+      onSecret: () => {},
+    });
+    const send = (url: string) =>
+      sendRequest({ fetch, url, init: {}, timeoutMs: 20, maxBodyBytes: 1024, target: `GET ${url}`, lesson: 5 });
+    await expect(send('https://api.bitbucket.org/2.0/user')).rejects.toMatchObject({ code: 'ERR_TIMEOUT' });
+    events.push('the caller caught ERR_TIMEOUT');
+    await expect(send('https://api.bitbucket.org/2.0/workspaces/x')).rejects.toMatchObject({ code: 'ERR_TIMEOUT' });
+    expect(events).toEqual([
+      '→ GET https://api.bitbucket.org/2.0/user',
+      'outcome timed out after 2000 ms (TimeoutError)',
+      'the caller caught ERR_TIMEOUT',
+      '→ GET https://api.bitbucket.org/2.0/workspaces/x',
+      'outcome timed out after 150 ms (TimeoutError)',
+    ]);
+  });
+
+  it('reports once: a late answer after the abort is dropped, and the caller gets the abort reason', async () => {
+    let answer: (response: Response) => void = () => {};
+    const late: typeof fetch = () => new Promise<Response>((resolve) => (answer = resolve));
+    const { fetch, exchanges } = recorder(late);
+    const controller = new AbortController();
+    const pending = fetch('https://api.bitbucket.org/2.0/user', { signal: controller.signal });
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    controller.abort();
+    await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
+    expect(exchanges).toHaveLength(1);
+    expect(exchanges[0]?.error).toMatch(/^aborted by the caller after \d+ ms \(AbortError\)$/);
+    answer(new Response('late'));
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(exchanges, 'the late answer is not reported').toHaveLength(1);
+  });
+
+  it('names the cause and code of a network error', async () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' });
+    const { fetch, exchanges } = recorder(async () => {
+      throw new TypeError('fetch failed', { cause: refused });
+    });
+    await expect(fetch('http://127.0.0.1:9/')).rejects.toThrow('fetch failed');
+    expect(exchanges[0]?.error).toBe('fetch failed: connect ECONNREFUSED 127.0.0.1:9 (ECONNREFUSED)');
+  });
+});
+

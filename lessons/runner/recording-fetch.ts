@@ -9,12 +9,17 @@ export interface RecordingFetchOptions {
   onRequest(request: RecordedRequest): void;
   /** Asked before sending; false aborts with ERR_REQUEST_DECLINED. */
   confirm(request: RecordedRequest): Promise<boolean>;
-  /** Called once the response (or the error) is in. */
+  /**
+   * Called once with the outcome: the response, or the failure the moment it happens (an abort or
+   * a timeout is reported when the signal fires, before the caller hears of it).
+   */
   onExchange(exchange: HttpExchange): void;
   /** Called with each secret seen on the wire, before anything is printed: Bearer tokens, `access_token`, `sharedSecret`... */
   onSecret(value: string): void;
   /** At most this many bytes of a body are shown; default 64 KiB. */
   maxBodyBytes?: number;
+  /** A monotonic clock in milliseconds, for "timed out after 2000 ms"; default `performance.now`. */
+  clock?: () => number;
 }
 
 const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
@@ -84,10 +89,38 @@ function secretsIn(headers: [string, string][], body: string | undefined): strin
   return found;
 }
 
+/** The name and code of an error, when it has them: `TimeoutError`, `ECONNREFUSED`, `ERR_TIMEOUT`. */
+function errorTag(error: unknown): string | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && code) return code;
+  return error.name && error.name !== 'Error' && error.name !== 'TypeError' ? error.name : undefined;
+}
+
+/**
+ * Why there was no response, in one line: `timed out after 2000 ms (TimeoutError)`, `fetch failed:
+ * connect ECONNREFUSED 127.0.0.1:9 (ECONNREFUSED)`, a lab error's message and code.
+ */
+function describeFailure(error: unknown, elapsedMs: number): string {
+  const after = `after ${Math.round(elapsedMs)} ms`;
+  const name = error instanceof Error || error instanceof DOMException ? error.name : '';
+  if (name === 'TimeoutError') return `timed out ${after} (TimeoutError)`;
+  if (name === 'AbortError') return `aborted by the caller ${after} (AbortError)`;
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause instanceof Error ? error.cause : undefined;
+  const message = cause && cause.message && !error.message.includes(cause.message) ? `${error.message}: ${cause.message}` : error.message;
+  const tag = errorTag(error) ?? errorTag(cause);
+  return `${message || name || 'failed'}${tag ? ` (${tag})` : ''}`;
+}
+
 /**
  * A `fetch` that shows the learner each exchange: it records the request (headers and body as
  * sent), asks before sending, and records the response, while the caller gets the untouched
  * response. Secrets it sees are reported before anything is printed, so redaction never lags.
+ *
+ * The outcome is reported in order: when the request's signal aborts (the caller's deadline), the
+ * failure is reported at once, from the abort itself, so it comes before whatever the caller does
+ * next (a retry prints its own request), even when the underlying fetch settles later.
  *
  * @example
  * const fetch = createRecordingFetch({
@@ -99,7 +132,9 @@ function secretsIn(headers: [string, string][], body: string | undefined): strin
 export function createRecordingFetch(options: RecordingFetchOptions): typeof fetch {
   const max = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const send = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  const clock = options.clock ?? (() => performance.now());
   return async (input, init) => {
+    const started = clock();
     const request = new Request(input, init);
     const requestHeaders = [...request.headers];
     const recorded: RecordedRequest = {
@@ -111,22 +146,50 @@ export function createRecordingFetch(options: RecordingFetchOptions): typeof fet
     secretsIn(requestHeaders, recorded.body).forEach(options.onSecret);
     options.onRequest(recorded);
     if (!(await options.confirm(recorded))) throw new RequestDeclinedError(recorded.method, recorded.url);
-    let response: Response;
-    try {
-      response = await send(request);
-    } catch (error) {
-      options.onExchange({ request: recorded, error: error instanceof Error ? error.message : String(error) });
-      throw error;
-    }
-    const responseHeaders = [...response.headers];
-    const recordedResponse: RecordedResponse = {
-      status: response.status,
-      statusText: response.statusText,
-      headers: responseHeaders,
-      body: await readBody(response.clone().body, response.headers.get('content-type') ?? '', max),
+
+    let reported = false;
+    const report = (exchange: HttpExchange) => {
+      if (reported) return;
+      reported = true;
+      options.onExchange(exchange);
     };
-    secretsIn(responseHeaders, recordedResponse.body).forEach(options.onSecret);
-    options.onExchange({ request: recorded, response: recordedResponse });
-    return response;
+    let head: RecordedResponse | undefined;
+    const exchange = async (): Promise<Response> => {
+      let response: Response;
+      try {
+        response = await send(request);
+      } catch (error) {
+        report({ request: recorded, error: describeFailure(error, clock() - started) });
+        throw error;
+      }
+      const responseHeaders = [...response.headers];
+      head = { status: response.status, statusText: response.statusText, headers: responseHeaders, body: undefined };
+      const recordedResponse: RecordedResponse = {
+        ...head,
+        body: await readBody(response.clone().body, response.headers.get('content-type') ?? '', max),
+      };
+      secretsIn(responseHeaders, recordedResponse.body).forEach(options.onSecret);
+      report({ request: recorded, response: recordedResponse });
+      return response;
+    };
+    // The caller's own signal, not request.signal: a Request follows its init's signal through a
+    // weak reference, so a request nobody holds any more (a fetch that dropped it) stops following.
+    const signal = init?.signal ?? (input instanceof Request ? input.signal : undefined);
+    if (!signal) return exchange();
+    return new Promise<Response>((resolve, reject) => {
+      const onAbort = () => {
+        report({ request: recorded, ...(head ? { response: head } : {}), error: describeFailure(signal.reason, clock() - started) });
+        reject(signal.reason);
+      };
+      if (signal.aborted) {
+        onAbort();
+        return;
+      }
+      signal.addEventListener('abort', onAbort, { once: true });
+      // After an abort this settles a promise already rejected: a late answer or error is dropped.
+      exchange()
+        .then(resolve, reject)
+        .finally(() => signal.removeEventListener('abort', onAbort));
+    });
   };
 }

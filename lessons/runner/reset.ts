@@ -2,25 +2,40 @@ import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { InstallationStore } from '../../src/store/installation.ts';
 import { clearProgress } from './progress.ts';
+import { isSimulatedInstallation } from './simulated.ts';
 import { TRANSCRIPT_FILE } from './transcript.ts';
 
-/** What `--reset` removed. */
+/** What `--reset` removed, and what it kept. */
 export interface ResetResult {
   transcripts: number;
+  /** Installations deleted: those the simulated Bitbucket made. */
   installations: number;
-  /** Installations kept because they came from real Bitbucket (live mode). */
+  /** Installations kept: captured from real Bitbucket (see {@link isSimulatedInstallation}). */
   keptInstallations: number;
 }
 
 /**
- * Starts the lessons over: forgets progress, deletes the transcripts and, offline, the stored
- * installations (the lessons made them). Live, the installations are kept: they came from real
- * Bitbucket, and losing a sharedSecret means installing the app again.
+ * Counts the stored installations `--reset` would delete (simulated) and keep (from real Bitbucket).
  *
  * @example
- * const { transcripts, installations } = await resetLessonData({ dataDir: config.dataDir, store, live: config.live })
+ * const { simulated, real } = await countInstallations(store)
  */
-export async function resetLessonData(o: { dataDir: string; store: InstallationStore; live: boolean }): Promise<ResetResult> {
+export async function countInstallations(store: Pick<InstallationStore, 'list'>): Promise<{ simulated: number; real: number }> {
+  const all = await store.list();
+  const simulated = all.filter((installation) => isSimulatedInstallation(installation)).length;
+  return { simulated, real: all.length - simulated };
+}
+
+/**
+ * Starts the lessons over: forgets progress, deletes the transcripts and the installations the
+ * simulated Bitbucket made. Installations captured from real Bitbucket are kept, whatever the
+ * mode: a learner may use one DATA_DIR live and offline, and losing a real sharedSecret means
+ * installing the app again.
+ *
+ * @example
+ * const { transcripts, installations, keptInstallations } = await resetLessonData({ dataDir: config.dataDir, store })
+ */
+export async function resetLessonData(o: { dataDir: string; store: InstallationStore }): Promise<ResetResult> {
   clearProgress(o.dataDir);
   let transcripts = 0;
   let names: string[] = [];
@@ -33,8 +48,11 @@ export async function resetLessonData(o: { dataDir: string; store: InstallationS
     rmSync(join(o.dataDir, name), { force: true });
     transcripts += 1;
   }
-  const stored = await o.store.list();
-  if (o.live) return { transcripts, installations: 0, keptInstallations: stored.length };
-  for (const installation of stored) await o.store.delete(installation.clientKey);
-  return { transcripts, installations: stored.length, keptInstallations: 0 };
+  let installations = 0;
+  let keptInstallations = 0;
+  for (const installation of await o.store.list()) {
+    if (!isSimulatedInstallation(installation)) keptInstallations += 1;
+    else if (await o.store.delete(installation.clientKey)) installations += 1;
+  }
+  return { transcripts, installations, keptInstallations };
 }

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config.ts';
+import { renderMarkdownToTerminal } from '../../src/notes/terminal.ts';
 import type { Installation } from '../../src/store/installation.ts';
 import { createMemoryStore } from '../../src/store/memory.ts';
 import { createLessonContext } from './context.ts';
@@ -56,7 +57,7 @@ export async function createTestContext(o: TestContextOptions = {}): Promise<Tes
   const store = createMemoryStore(o.installations ?? []);
   const now = o.now ?? Date.now;
   const chunks: string[] = [];
-  const output = createOutput({ write: (text) => chunks.push(text), color: false, width: 100 });
+  const output = createOutput({ write: (text) => chunks.push(text), color: false, width: 100, markdown: renderMarkdownToTerminal });
   const exchanges: HttpExchange[] = [];
   const { answer } = o;
   const offline = o.mock === false ? undefined : await startOfflineMock({ config, store, now });
