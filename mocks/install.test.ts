@@ -108,6 +108,42 @@ describe('installApp', () => {
   });
 });
 
+describe('installApp with a gated fetch (a person confirms each request)', () => {
+  /** `recordingFetch` plus a gate (src/http/gated-fetch.ts) that waits `gateMs`, then passes or refuses. */
+  function gated(gateMs: number, refusal?: Error) {
+    const { fetch, sent } = recordingFetch();
+    const gates: string[] = [];
+    const send = Object.assign((input: RequestInfo | URL, init?: RequestInit) => {
+      // What installApp's own deadline says when the call goes out.
+      gates.push(`sent with the deadline ${init?.signal?.aborted ? 'passed' : 'running'}`);
+      return fetch(input, init);
+    }, {
+      beforeSend: async (input: RequestInfo | URL, init?: RequestInit) => {
+        gates.push(`gate ${init?.method} ${String(input)}`);
+        await new Promise((resolve) => setTimeout(resolve, gateMs));
+        if (refusal) throw refusal;
+      },
+    });
+    return { send, sent, gates };
+  }
+
+  it('waits for the gate before its deadline: a confirmation slower than timeoutMs still installs', async () => {
+    const { send, sent, gates } = gated(150);
+    const result = await installApp({ appBaseUrl: 'http://127.0.0.1:3000', descriptor, fetch: send, timeoutMs: 50 });
+    expect(result.response.status).toBe(204);
+    expect(sent).toHaveLength(1);
+    expect(gates).toEqual(['gate POST http://127.0.0.1:3000/installed', 'sent with the deadline running']);
+  });
+
+  it("lets the gate's refusal through as it is (not ERR_INSTALL_UNREACHABLE), and sends nothing", async () => {
+    const declined = new Error('You chose not to send POST http://127.0.0.1:3000/uninstalled');
+    const installed = await installApp({ appBaseUrl: 'http://127.0.0.1:3000', descriptor, fetch: recordingFetch().fetch });
+    const { send, sent } = gated(0, declined);
+    await expect(uninstallApp({ appBaseUrl: 'http://127.0.0.1:3000', descriptor, installed: installed.payload, fetch: send })).rejects.toBe(declined);
+    expect(sent).toEqual([]);
+  });
+});
+
 describe('uninstallApp', () => {
   it('POSTs the uninstalled payload, signed with the installation\'s secret', async () => {
     const { fetch, sent } = recordingFetch();

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { awaitGate } from '../src/http/gated-fetch.ts';
 import { signProductJwt } from '../src/jwt/sign.ts';
 import type { Installation } from '../src/store/installation.ts';
 import { InstallDescriptorError, InstallUnreachableError, PayloadWithoutSecretError } from './errors.ts';
@@ -30,10 +31,11 @@ interface LifecycleCallOptions {
    */
   appBaseUrl: string;
   descriptor: InstallableDescriptor;
+  /** May carry a gate (`beforeSend`, src/http/gated-fetch.ts), awaited before `timeoutMs` starts. */
   fetch?: typeof fetch;
   /** The clock, epoch milliseconds, for the JWT's `iat`/`exp`; default `Date.now`. */
   now?: () => number;
-  /** Give up on the app after this many milliseconds; default 10 000. */
+  /** Give up on the app after this many milliseconds (from the moment the call is sent); default 10 000. */
   timeoutMs?: number;
 }
 
@@ -106,15 +108,19 @@ async function deliver(o: LifecycleCallOptions, path: string, payload: object, c
   });
   const target = `${trimSlash(o.appBaseUrl)}${path}`;
   const timeoutMs = o.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const send = o.fetch ?? fetch;
+  const init: RequestInit = {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Authorization: `JWT ${jwt}` },
+    body: JSON.stringify(payload),
+    // Bitbucket does not follow a lifecycle call elsewhere: the JWT goes to the app only.
+    redirect: 'manual',
+  };
+  // Outside the deadline and outside the catch: a person confirming the call (gated-fetch.ts) may
+  // take longer than the app may, and declining it is a choice, not an unreachable app.
+  await awaitGate(send, target, init);
   try {
-    return await (o.fetch ?? fetch)(target, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', Authorization: `JWT ${jwt}` },
-      body: JSON.stringify(payload),
-      // Bitbucket does not follow a lifecycle call elsewhere: the JWT goes to the app only.
-      redirect: 'manual',
-      signal: AbortSignal.timeout(timeoutMs),
-    });
+    return await send(target, { ...init, signal: AbortSignal.timeout(timeoutMs) });
   } catch (cause) {
     const reason =
       cause instanceof Error && cause.name === 'TimeoutError'
@@ -131,6 +137,9 @@ async function deliver(o: LifecycleCallOptions, path: string, payload: object, c
  *
  * @throws {InstallDescriptorError} `ERR_INSTALL_DESCRIPTOR` when the descriptor lacks key, baseUrl or lifecycle.installed.
  * @throws {InstallUnreachableError} `ERR_INSTALL_UNREACHABLE` when the app does not answer.
+ *
+ * A gate on `fetch` (`beforeSend`, src/http/gated-fetch.ts: a person confirming the call) is
+ * awaited before `timeoutMs` starts; what it throws (a declined request) propagates as it is.
  *
  * @example
  * const { clientKey, response, installation } = await installApp({ appBaseUrl: 'http://127.0.0.1:3000', descriptor })

@@ -22,8 +22,11 @@ export interface LessonContextOptions {
   mock?: BitbucketMock | 'undeclared';
   /** Where narration and exchanges are printed. */
   output: Output;
-  /** Asks the learner; absent when nobody can answer (no terminal, or `--yes`). */
-  ask?: (question: string, defaultValue: boolean) => Promise<boolean>;
+  /**
+   * Asks the learner; absent when nobody can answer (no terminal, or `--yes`). `signal` withdraws
+   * the question (a request's caller gave up while the learner was reading it).
+   */
+  ask?: (question: string, defaultValue: boolean, signal?: AbortSignal) => Promise<boolean>;
   /** `--yes`: every question is answered yes. */
   yes: boolean;
   /** The lesson that stores an installation, named when there is none. */
@@ -46,17 +49,17 @@ export interface LessonContextOptions {
  */
 export function createLessonContext(o: LessonContextOptions): LessonContext {
   const { output } = o;
-  const confirm = async (question: string, options: { default?: boolean } = {}) => {
+  const ask = async (question: string, fallback: boolean, signal?: AbortSignal) => {
     if (o.yes) return true;
-    const fallback = options.default ?? true;
-    return o.ask ? o.ask(question, fallback) : fallback;
+    return o.ask ? o.ask(question, fallback, signal) : fallback;
   };
+  const confirm = (question: string, options: { default?: boolean } = {}) => ask(question, options.default ?? true);
   const bodies = o.transcript === undefined ? {} : { transcript: o.transcript };
   const recordingFetch = createRecordingFetch({
     fetch: o.fetch,
     onSecret: (value) => output.secret(value),
     onRequest: (request) => output.line(formatRequestForTerminal(request, output.style, bodies).join('\n')),
-    confirm: () => confirm('Send this request?', { default: true }),
+    confirm: (_request, signal) => ask('Send this request?', true, signal),
     onExchange: (exchange) => {
       output.line(`${formatResponseForTerminal(exchange, output.style, bodies).join('\n')}\n`);
       o.onExchange?.(exchange);

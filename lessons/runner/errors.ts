@@ -68,6 +68,20 @@ export class RequestDeclinedError extends LabError {
 }
 
 /**
+ * The learner pressed Ctrl-C at an earlier prompt: the run is ending, so no question is asked any
+ * more (a step that caught the first Ctrl-C and went on meets this one). The runner prints no
+ * step failure for it, only `Interrupted.`, and exits 130.
+ *
+ * @example
+ * if (interrupt.interrupted) throw new InterruptedError()
+ */
+export class InterruptedError extends LabError {
+  constructor() {
+    super('ERR_INTERRUPTED', 'Interrupted (Ctrl-C): the run is stopping, so nothing more is asked or sent. Run the lesson again to start over.');
+  }
+}
+
+/**
  * A lesson's notes file is missing.
  *
  * @example

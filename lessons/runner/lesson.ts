@@ -20,7 +20,11 @@ export interface LessonContext {
   flags: Record<string, string | boolean>;
   /** The installation store in DATA_DIR, shared by all lessons and the app (a memory store in tests). */
   store: InstallationStore;
-  /** A recording fetch: each exchange is printed (redacted), confirmed on a terminal, and appended to the transcript. */
+  /**
+   * A recording fetch: each exchange is printed (redacted), confirmed on a terminal, and appended to
+   * the transcript. The confirmation is its gate (`beforeSend`, src/http/gated-fetch.ts): a wrapper
+   * keeps it with `keepGate(wrapper, ctx.fetch)`.
+   */
   fetch: typeof fetch;
   /** Epoch milliseconds. */
   now: () => number;

@@ -8,7 +8,7 @@ import { sendRequest } from '../../src/http/send.ts';
 import { exchangeJwtForToken } from '../../src/oauth/exchange.ts';
 import { openSqliteStore } from '../../src/store/sqlite.ts';
 import { clientKeyFor, installationFromPayload, installedPayload } from '../../mocks/fixtures/lifecycle.ts';
-import { defineLesson, type Lesson } from './lesson.ts';
+import { defineLesson, type Lesson, type LessonContext } from './lesson.ts';
 import { runLessonCli, type CliIo } from './main.ts';
 import type { Prompts } from './prompts.ts';
 import { readProgress } from './progress.ts';
@@ -141,6 +141,41 @@ const LESSONS: Record<number, Lesson> = {
   }),
 };
 
+/** inquirer's own class, as it is thrown when the learner presses Ctrl-C at a prompt. */
+class ExitPromptError extends Error {
+  override name = 'ExitPromptError';
+}
+
+/** What `installApp` used to do with a failed fetch: any error inside the request becomes "could not deliver". */
+async function deliver(ctx: LessonContext): Promise<Response> {
+  try {
+    return await ctx.fetch('http://127.0.0.1:9/installed', { method: 'POST', body: '{}' });
+  } catch (cause) {
+    throw new LabError('ERR_INSTALL_UNREACHABLE', `Bitbucket could not deliver the lifecycle callback: ${(cause as Error).message}`, { lesson: 2, cause });
+  }
+}
+
+const INTERRUPTIBLE: Record<number, Lesson> = {
+  10: defineLesson({
+    steps: [
+      { title: 'Deliver the installed callback', run: async (ctx) => void (await deliver(ctx)) },
+      { title: 'Never reached', run: async (ctx) => ctx.say('after the interrupt') },
+    ],
+  }),
+  11: defineLesson({
+    steps: [
+      {
+        title: 'Catch every failure and carry on',
+        async run(ctx) {
+          await deliver(ctx).catch(() => ctx.say('The delivery failed; carrying on.'));
+          await ctx.confirm('Carry on?');
+          ctx.say('Carried on after Ctrl-C.');
+        },
+      },
+    ],
+  }),
+};
+
 function fixtureLessonsDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'runner-lessons-'));
   const manifest = [
@@ -153,6 +188,8 @@ function fixtureLessonsDir(): string {
     { number: 7, slug: 'global', title: 'Global' },
     { number: 8, slug: 'intercept', title: 'Intercept' },
     { number: 9, slug: 'slow', title: 'Slow' },
+    { number: 10, slug: 'interrupted', title: 'Interrupted' },
+    { number: 11, slug: 'swallowed', title: 'Swallowed' },
   ];
   writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest));
   mkdirSync(join(dir, '01-hello'));
@@ -194,7 +231,7 @@ async function runCli(
     interactive: o.prompts !== undefined,
     prompts: async () => prompts,
     lessonsDir: fixtureLessonsDir(),
-    loadLesson: async (entry) => LESSONS[entry.number]!,
+    loadLesson: async (entry) => (LESSONS[entry.number] ?? INTERRUPTIBLE[entry.number])!,
   };
   const code = await runLessonCli(io);
   return { code, stdout, stderr, dataDir, asked };
@@ -213,7 +250,7 @@ describe('runLessonCli: a lesson that passes', () => {
   it('prints title, intro, diagram, the step and what next; records progress; exits 0', async () => {
     const run = await runCli(['1', '--base-url=https://abc.ngrok.app']);
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toContain('Lesson 1 of 9: Hello');
+    expect(run.stdout).toContain('Lesson 1 of 11: Hello');
     expect(run.stdout, 'the intro is the text under the H1').toContain('The intro of lesson one.');
     expect(run.stdout).not.toContain('Not in the intro.');
     expect(run.stdout, 'the flow diagram marks where the lesson is').toContain('◀ you are here');
@@ -247,9 +284,9 @@ describe('runLessonCli: a step that fails', () => {
 
 describe('runLessonCli: usage and configuration errors exit 2', () => {
   it('names the valid lessons for an unknown one', async () => {
-    const run = await runCli(['10']);
+    const run = await runCli(['12']);
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('Unknown lesson "10". Lessons: 1 (Hello), 2 (Install), 3 (The grant), 4 (Broken), 5 (Mocked),');
+    expect(run.stderr).toContain('Unknown lesson "12". Lessons: 1 (Hello), 2 (Install), 3 (The grant), 4 (Broken), 5 (Mocked),');
   });
 
   it('names the valid flags, the lesson\'s included, for an unknown one', async () => {
@@ -349,15 +386,61 @@ describe('runLessonCli on a terminal', () => {
   });
 
   it('exits 130 when the learner presses Ctrl-C at a prompt', async () => {
-    const exit = Object.assign(new Error('User force closed the prompt with SIGINT'), { name: 'ExitPromptError' });
     const run = await runCli(['3'], {
       prompts: {
         confirm: async () => {
-          throw exit;
+          throw new ExitPromptError('User force closed the prompt with SIGINT');
         },
       },
     });
     expect(run.code).toBe(130);
+    expect(run.stdout).toMatch(/\nInterrupted\.\n$/);
+    expect(run.stderr).toBe('');
+  });
+
+  it('exits 130 on Ctrl-C at a prompt inside a request, however the step wrapped the error: "Interrupted.", no failure report', async () => {
+    const run = await runCli(['10'], {
+      prompts: {
+        confirm: async () => {
+          throw new ExitPromptError('User force closed the prompt with SIGINT');
+        },
+      },
+    });
+    expect(run.code, run.stdout).toBe(130);
+    expect(run.asked).toEqual(['Send this request?']);
+    expect(run.stdout, 'the request was shown before the question').toContain('→ POST http://127.0.0.1:9/installed');
+    expect(run.stdout).toMatch(/\nInterrupted\.\n$/);
+    expect(run.stdout, 'no step failure').not.toMatch(/✗|could not deliver|stopped at step|not run/);
+    expect(run.stdout, 'the run stops there').not.toContain('Step 2 of 2');
+    expect(run.stderr).toBe('');
+    expect(readProgress(run.dataDir).completed).toEqual([]);
+  });
+
+  it('stops a step that caught the Ctrl-C and went on: no new question, nothing more printed, not completed', async () => {
+    const run = await runCli(['11'], {
+      prompts: {
+        confirm: async () => {
+          throw new ExitPromptError('User force closed the prompt with SIGINT');
+        },
+      },
+    });
+    expect(run.code).toBe(130);
+    expect(run.asked, '"Carry on?" is not asked after Ctrl-C').toEqual(['Send this request?']);
+    expect(run.stdout).not.toMatch(/carrying on|Carried on|✓ Step 1|complete/);
+    expect(run.stdout).toMatch(/\nInterrupted\.\n$/);
+    expect(readProgress(run.dataDir).completed).toEqual([]);
+  });
+
+  it('exits 130 on Ctrl-C at the menu', async () => {
+    const run = await runCli([], {
+      prompts: {
+        select: async () => {
+          throw new ExitPromptError('User force closed the prompt with SIGINT');
+        },
+      },
+    });
+    expect(run.code).toBe(130);
+    expect(run.stdout).toBe('Interrupted.\n');
     expect(run.stderr).toBe('');
   });
 

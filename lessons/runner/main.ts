@@ -13,6 +13,7 @@ import { RUNNER_FLAGS, checkFlags, formatFlagHelp, parseArgs, type ParsedArgs } 
 import { createLessonContext } from './context.ts';
 import { UsageError } from './errors.ts';
 import { latestInstallation, liveNoInstallationMessage, offlineNoInstallationMessage } from './installation.ts';
+import { createInterrupt, interruptiblePrompts, type Interrupt } from './interrupt.ts';
 import { notesIntro } from './intro.ts';
 import type { Lesson } from './lesson.ts';
 import { importLesson } from './load-lesson.ts';
@@ -54,6 +55,10 @@ export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
  * Runs the lesson CLI and returns its exit code: 0 success, 1 a failed step (or no installation),
  * 2 a usage or configuration error, 130 Ctrl-C at a prompt.
  *
+ * Ctrl-C at a prompt is recorded as it happens (interrupt.ts): from then on nothing more is
+ * printed or asked, and the run ends with `Interrupted.` and 130, whatever error the step made
+ * of it. (Ctrl-C elsewhere is a SIGINT, which `runProcess` turns into the same line and code.)
+ *
  * @example
  * process.exitCode = await runLessonCli({ argv: ['1', '--yes'], env: process.env, stdout: process.stdout,
  *   stderr: process.stderr, interactive: false })
@@ -63,13 +68,17 @@ export async function runLessonCli(io: CliIo): Promise<number> {
   const modules = runModules();
   let store: InstallationStore | undefined;
   const openStore = async (config: Config) => (store ??= (await modules.sqlite()).openSqliteStore({ dataDir: config.dataDir }));
+  const interrupt = createInterrupt();
+  const interrupted = () => {
+    io.stdout.write('Interrupted.\n');
+    return EXIT.interrupted;
+  };
   try {
-    return await run(io, modules, openStore);
+    const code = await run(io, modules, openStore, interrupt);
+    return interrupt.interrupted ? interrupted() : code;
   } catch (error) {
-    if (isPromptExit(error)) {
-      io.stdout.write('\n');
-      return EXIT.interrupted;
-    }
+    if (isPromptExit(error)) interrupt.record();
+    if (interrupt.interrupted) return interrupted();
     errors.line(describeError(error).join('\n'));
     if (error instanceof UsageError) errors.line('Run `npm run lesson -- --help` for usage.');
     return error instanceof UsageError || error instanceof ConfigError ? EXIT.usage : EXIT.failed;
@@ -103,11 +112,20 @@ function runModules(): RunModules {
   return modules;
 }
 
-async function run(io: CliIo, modules: RunModules, openStore: (config: Config) => Promise<InstallationStore>): Promise<number> {
+async function run(
+  io: CliIo,
+  modules: RunModules,
+  openStore: (config: Config) => Promise<InstallationStore>,
+  interrupt: Interrupt,
+): Promise<number> {
   const parsed = parseArgs(io.argv);
   const runner = checkFlags(new Map([...parsed.flags].filter(([name]) => Object.hasOwn(RUNNER_FLAGS, name))), RUNNER_FLAGS);
   const color = useColor({ isTTY: io.stdout.isTTY, env: io.env, noColorFlag: runner['no-color'] === true });
-  const outputOptions: OutputOptions = { write: (text) => io.stdout.write(text), color, width: io.stdout.columns || 80 };
+  // After Ctrl-C, silence: the step unwinding (its error, its cleanup) is not news to the learner.
+  const write = (text: string) => {
+    if (!interrupt.interrupted) io.stdout.write(text);
+  };
+  const outputOptions: OutputOptions = { write, color, width: io.stdout.columns || 80 };
   // Menus, help and reset print lines only; a lesson run makes its own output, with markdown.
   const output = createOutput(outputOptions);
   const config = loadConfig(io.env);
@@ -127,8 +145,10 @@ async function run(io: CliIo, modules: RunModules, openStore: (config: Config) =
 
   const interactive = io.interactive && runner.yes !== true;
   let prompts: Promise<Prompts> | undefined;
-  const getPrompts = () => (prompts ??= (io.prompts ?? loadTerminalPrompts)());
-  const ask = interactive ? async (question: string, fallback: boolean) => (await getPrompts()).confirm(question, fallback) : undefined;
+  const getPrompts = () => (prompts ??= (io.prompts ?? loadTerminalPrompts)().then((loaded) => interruptiblePrompts(loaded, interrupt)));
+  const ask = interactive
+    ? async (question: string, fallback: boolean, signal?: AbortSignal) => (await getPrompts()).confirm(question, fallback, signal)
+    : undefined;
   const load = async (chosen: ManifestEntry) => {
     const lesson = await loadLesson(chosen);
     return { entry: chosen, lesson, flags: lessonFlags(parsed, lesson) };
@@ -175,6 +195,7 @@ async function run(io: CliIo, modules: RunModules, openStore: (config: Config) =
     outputOptions,
     markdown: (await modules.terminal()).renderMarkdownToTerminal,
     ask,
+    interrupt,
     yes: runner.yes === true,
     simulate: runner.simulate === true,
     store: await openStore(config),
@@ -232,7 +253,8 @@ interface RunLessonOptions {
   flags: Record<string, string | boolean>;
   outputOptions: OutputOptions;
   markdown: MarkdownRenderer;
-  ask: ((question: string, fallback: boolean) => Promise<boolean>) | undefined;
+  ask: ((question: string, fallback: boolean, signal?: AbortSignal) => Promise<boolean>) | undefined;
+  interrupt: Interrupt;
   yes: boolean;
   simulate: boolean;
   store: InstallationStore;
@@ -310,6 +332,7 @@ async function runLesson(options: RunLessonOptions): Promise<number> {
     });
     const result = await runSteps(o.lesson, ctx, {
       output,
+      interrupt: o.interrupt,
       onStep: (label) => {
         current = label;
       },
@@ -317,6 +340,7 @@ async function runLesson(options: RunLessonOptions): Promise<number> {
     // Installations stored during the run (lesson 2) are secrets too, from now on and in the file.
     await registerStoredSecrets(store, output);
     transcript.write();
+    if (result.interrupted) return EXIT.interrupted;
     printOutcome(o, result, transcript.path);
     if (result.ok) markCompleted(config.dataDir, entry.number);
     return result.ok ? EXIT.ok : EXIT.failed;

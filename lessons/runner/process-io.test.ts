@@ -26,13 +26,14 @@ describe('runProcess', () => {
     expect((await child('async () => 2')).code).toBe(2);
   });
 
-  it('exits 130 on Ctrl-C (SIGINT), without a trace', async () => {
+  it('exits 130 on Ctrl-C (SIGINT) wherever the run is, with "Interrupted." and no trace', async () => {
     let sent = false;
     const result = await child("() => { console.log('ready'); return new Promise((r) => setTimeout(() => r(0), 60_000)); }", (pid) => {
       if (!sent) process.kill(pid, 'SIGINT');
       sent = true;
     });
     expect(result.code).toBe(130);
+    expect(result.stdout).toBe('ready\n\nInterrupted.\n');
     expect(result.stderr).toBe('');
   });
 

@@ -3,16 +3,19 @@
  */
 
 /**
- * Runs a CLI function against the process and exits with its code. Ctrl-C outside a prompt exits
- * 130 without a trace; a closed stdout (`| head`) ends quietly. The exit waits for output to
- * drain, and is forced after a second if a stray handle would keep the process alive.
+ * Runs a CLI function against the process and exits with its code. Ctrl-C outside a prompt (a
+ * SIGINT) ends the process at once with `Interrupted.` and 130, without a trace, wherever the run
+ * is: nothing after it can turn it into a failure. (At a prompt, Ctrl-C is a keypress, which the
+ * CLI itself records: interrupt.ts.) A closed stdout (`| head`) ends quietly. The exit waits for
+ * output to drain, and is forced after a second if a stray handle would keep the process alive.
  *
  * @example
  * runProcess(() => runLessonCli({ argv: process.argv.slice(2), ... }))
  */
 export function runProcess(main: () => Promise<number>): void {
   process.on('SIGINT', () => {
-    process.stdout.write('\n');
+    // The terminal echoed ^C on the current line: the message starts on the next one.
+    process.stdout.write('\nInterrupted.\n');
     process.exit(130);
   });
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {

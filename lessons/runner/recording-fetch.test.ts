@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { installationFromPayload, installedPayload } from '../../mocks/fixtures/lifecycle.ts';
 import { repositoryFixtures } from '../../mocks/fixtures/repositories.ts';
+import { installApp } from '../../mocks/install.ts';
+import { createBitbucketClient } from '../../src/bitbucket/client.ts';
+import { awaitGate } from '../../src/http/gated-fetch.ts';
 import { sendRequest } from '../../src/http/send.ts';
+import { exchangeJwtForToken } from '../../src/oauth/exchange.ts';
 import { formatExchangeAsHttp, formatRequestForTerminal, formatResponseForTerminal, type HttpExchange, type RecordedRequest } from './exchange.ts';
 import { createRecordingFetch, type RecordingFetchOptions } from './recording-fetch.ts';
 import { createStyle } from './style.ts';
@@ -33,7 +38,7 @@ const TOKEN_RESPONSE = { access_token: 'issued-access-token-0123456789', scopes:
 
 describe('createRecordingFetch', () => {
   it('records the request as sent and the response, and leaves the response readable for the caller', async () => {
-    const send: typeof fetch = async (input) => {
+    const send: typeof globalThis.fetch = async (input) => {
       const request = input as Request;
       expect(await request.text(), 'the body still reaches the server').toBe('grant_type=urn%3Abitbucket%3Aoauth2%3Ajwt');
       return Response.json(TOKEN_RESPONSE);
@@ -61,7 +66,7 @@ describe('createRecordingFetch', () => {
   });
 
   it('reports secrets before anything is printed: Bearer tokens, access_token, sharedSecret', async () => {
-    const send: typeof fetch = async () => Response.json({ nested: { sharedSecret: 'shared-secret-from-payload' }, ...TOKEN_RESPONSE });
+    const send: typeof globalThis.fetch = async () => Response.json({ nested: { sharedSecret: 'shared-secret-from-payload' }, ...TOKEN_RESPONSE });
     const { fetch, secrets, events } = recorder(send);
     await fetch('https://api.bitbucket.org/2.0/user', { headers: { Authorization: 'Bearer request-bearer-token-1234' } });
     expect(secrets).toEqual(['request-bearer-token-1234', 'shared-secret-from-payload', 'issued-access-token-0123456789']);
@@ -204,7 +209,7 @@ describe('exchange formats', () => {
 
 describe('createRecordingFetch: the outcome of a request, in order', () => {
   /** A fetch that never answers and ignores its signal, like a stuck connection. */
-  const hanging: typeof fetch = () => new Promise<Response>(() => {});
+  const hanging: typeof globalThis.fetch = () => new Promise<Response>(() => {});
 
   it('reports a timeout when the deadline passes, before the caller goes on to its next request', async () => {
     const events: string[] = [];
@@ -234,7 +239,7 @@ describe('createRecordingFetch: the outcome of a request, in order', () => {
 
   it('reports once: a late answer after the abort is dropped, and the caller gets the abort reason', async () => {
     let answer: (response: Response) => void = () => {};
-    const late: typeof fetch = () => new Promise<Response>((resolve) => (answer = resolve));
+    const late: typeof globalThis.fetch = () => new Promise<Response>((resolve) => (answer = resolve));
     const { fetch, exchanges } = recorder(late);
     const controller = new AbortController();
     const pending = fetch('https://api.bitbucket.org/2.0/user', { signal: controller.signal });
@@ -258,3 +263,155 @@ describe('createRecordingFetch: the outcome of a request, in order', () => {
   });
 });
 
+
+/** Waits `ms` on a real timer: the learner reading, longer than the callers' 50 ms deadlines. */
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('createRecordingFetch: time spent at "Send this request?" is not the request\'s', () => {
+  /** A recorder whose learner reads each request for 150 ms before answering `answer`; `sent` counts what reached the server. */
+  function slowReader(respond: (request: Request) => Response, answer = true) {
+    const sent: string[] = [];
+    const recorded = recorder(
+      async (input) => {
+        const request = input as Request;
+        sent.push(`${request.method} ${request.url}`);
+        return respond(request);
+      },
+      {
+        confirm: async () => {
+          recorded.events.push('confirm');
+          await pause(150);
+          return answer;
+        },
+      },
+    );
+    return { ...recorded, sent };
+  }
+
+  const installation = installationFromPayload(installedPayload({ appKey: 'jwt-grant-tutorial', sharedSecret: 'shared-secret-0123456789abcdef' }));
+  const descriptor = { key: 'jwt-grant-tutorial', baseUrl: 'https://abc123.ngrok.app', lifecycle: { installed: '/installed' } };
+
+  it('the token exchange succeeds with timeoutMs 50: printed and confirmed once, sent once', async () => {
+    const { fetch, events, sent } = slowReader(() => Response.json(TOKEN_RESPONSE));
+    const token = await exchangeJwtForToken({ installation, fetch, timeoutMs: 50 });
+    expect(token.accessToken).toBe(TOKEN_RESPONSE.access_token);
+    expect(events.filter((e) => e !== 'secret')).toEqual(['request POST https://bitbucket.org/site/oauth2/access_token', 'confirm', 'exchange 200']);
+    expect(sent).toEqual(['POST https://bitbucket.org/site/oauth2/access_token']);
+  });
+
+  it('the REST call succeeds with timeoutMs 50, without the retry a timeout would cause', async () => {
+    const { fetch, events, sent } = slowReader(() => Response.json({ display_name: 'Ada Lovelace' }));
+    const client = createBitbucketClient({ apiUrl: 'https://api.bitbucket.org', token: async () => 'bearer-token-0123456789', fetch, timeoutMs: 50 });
+    expect(await client.get('/2.0/user')).toEqual({ display_name: 'Ada Lovelace' });
+    expect(events.filter((e) => e !== 'secret')).toEqual(['request GET https://api.bitbucket.org/2.0/user', 'confirm', 'exchange 200']);
+    expect(sent).toHaveLength(1);
+  });
+
+  it('installApp succeeds with timeoutMs 50: printed and confirmed once, sent once', async () => {
+    const { fetch, events, sent } = slowReader(() => new Response(null, { status: 204 }));
+    const result = await installApp({ appBaseUrl: 'http://127.0.0.1:3000', descriptor, fetch, timeoutMs: 50 });
+    expect(result.response.status).toBe(204);
+    expect(events.filter((e) => e !== 'secret')).toEqual(['request POST http://127.0.0.1:3000/installed', 'confirm', 'exchange 204']);
+    expect(sent).toEqual(['POST http://127.0.0.1:3000/installed']);
+  });
+
+  it('declining sends nothing: ERR_REQUEST_DECLINED from the exchange, the REST call and installApp', async () => {
+    const { fetch, exchanges, sent } = slowReader(() => Response.json(TOKEN_RESPONSE), false);
+    const client = createBitbucketClient({ apiUrl: 'https://api.bitbucket.org', token: async () => 'bearer-token-0123456789', fetch, timeoutMs: 50 });
+    await expect(exchangeJwtForToken({ installation, fetch, timeoutMs: 50 })).rejects.toMatchObject({ code: 'ERR_REQUEST_DECLINED' });
+    await expect(client.get('/2.0/user')).rejects.toMatchObject({ code: 'ERR_REQUEST_DECLINED' });
+    await expect(installApp({ appBaseUrl: 'http://127.0.0.1:3000', descriptor, fetch, timeoutMs: 50 })).rejects.toMatchObject({
+      code: 'ERR_REQUEST_DECLINED',
+    });
+    expect(sent).toEqual([]);
+    expect(exchanges).toEqual([]);
+  });
+
+  it('sends each request confirmed at its gate without asking again; a fetch without a gate asks, as before', async () => {
+    const { fetch, events, exchanges } = recorder(async () => new Response('ok'));
+    const one = 'https://api.bitbucket.org/2.0/user';
+    const first = { headers: { 'X-Try': '1' } };
+    const second = { headers: { 'X-Try': '2' } };
+    await fetch.beforeSend(one, first);
+    await fetch.beforeSend(one, second);
+    await fetch.beforeSend(one, { method: 'HEAD' });
+    expect(events).toEqual([`request GET ${one}`, 'confirm', `request GET ${one}`, 'confirm', `request HEAD ${one}`, 'confirm']);
+    events.length = 0;
+    await fetch(one, second);
+    await fetch(one, first);
+    await fetch(one, { method: 'HEAD' });
+    expect(events, 'each confirmed request is sent without asking again').toEqual(['exchange 200', 'exchange 200', 'exchange 200']);
+    expect(exchanges.map((e) => e.request.headers.find(([name]) => name === 'x-try')?.[1])).toEqual(['2', '1', undefined]);
+    events.length = 0;
+    await fetch(one);
+    expect(events, 'nothing confirmed is left: the fetch asks itself').toEqual([`request GET ${one}`, 'confirm', 'exchange 200']);
+  });
+
+  it('takes identical confirmations first in, first out', async () => {
+    const { fetch, events } = recorder(async () => new Response('ok'));
+    const url = 'https://api.bitbucket.org/2.0/user';
+    await fetch.beforeSend(url);
+    await fetch.beforeSend(url);
+    events.length = 0;
+    await fetch(url);
+    await fetch(url);
+    await fetch(url);
+    expect(events.filter((e) => e === 'confirm'), 'two confirmed, the third asks').toHaveLength(1);
+  });
+
+  it('asks again about a request changed after its gate: the learner approved the other one', async () => {
+    const { fetch, events, exchanges } = recorder(async () => new Response('ok'));
+    const url = 'https://bitbucket.org/site/oauth2/access_token';
+    await fetch.beforeSend(url, { method: 'POST', headers: { Authorization: 'JWT eyJ.eyJ.sig' }, body: 'grant_type=x' });
+    events.length = 0;
+    await fetch(url, { method: 'POST', headers: { Authorization: 'Bearer eyJ.eyJ.sig' }, body: 'grant_type=x' });
+    expect(events, 'the Bearer token is a secret, known before the request is printed').toEqual(['secret', `request POST ${url}`, 'confirm', 'exchange 200']);
+    expect(exchanges[0]?.request.headers, 'the transcript has the request as sent').toContainEqual(['authorization', 'Bearer eyJ.eyJ.sig']);
+  });
+
+  it("withdraws the question when the caller's signal aborts, and remembers nothing", async () => {
+    let withdrawn: AbortSignal | undefined;
+    const { fetch, events } = recorder(async () => new Response('ok'), {
+      confirm: async (_request, signal) => {
+        events.push('confirm');
+        if (!signal) return true;
+        withdrawn = signal;
+        // Like inquirer given a signal: the prompt rejects when it aborts.
+        return new Promise<boolean>((_resolve, reject) => signal.addEventListener('abort', () => reject(new Error('AbortPromptError'))));
+      },
+    });
+    const controller = new AbortController();
+    const gate = fetch.beforeSend('https://api.bitbucket.org/2.0/user', { signal: controller.signal });
+    await pause(0);
+    controller.abort(new Error('the caller gave up'));
+    await expect(gate, "the caller's reason, not the prompt's").rejects.toThrow('the caller gave up');
+    expect(withdrawn).toBe(controller.signal);
+    events.length = 0;
+    await fetch('https://api.bitbucket.org/2.0/user');
+    expect(events).toEqual(['request GET https://api.bitbucket.org/2.0/user', 'confirm', 'exchange 200']);
+  });
+
+  it('keeps at most 32 confirmations per METHOD url: past them the oldest is forgotten, and its fetch asks again', async () => {
+    const { fetch, events } = recorder(async () => new Response('ok'));
+    const url = 'https://api.bitbucket.org/2.0/user';
+    for (let i = 0; i < 33; i++) await fetch.beforeSend(url);
+    events.length = 0;
+    for (let i = 0; i < 33; i++) await fetch(url);
+    expect(events.filter((e) => e === 'confirm')).toHaveLength(1);
+  });
+
+  it('leaves a one-shot stream body to the fetch, which asks and sends it whole', async () => {
+    let received = '';
+    const { fetch, events } = recorder(async (input) => {
+      received = await (input as Request).text();
+      return new Response('ok');
+    });
+    const body = () => new Blob(['streamed']).stream();
+    const init = { method: 'POST', body: body(), duplex: 'half' } as RequestInit;
+    await awaitGate(fetch, 'https://example.test/upload', init);
+    expect(events, 'the gate did not read the stream').toEqual([]);
+    await fetch('https://example.test/upload', init);
+    expect(received).toBe('streamed');
+    expect(events.filter((e) => e === 'confirm')).toHaveLength(1);
+  });
+});

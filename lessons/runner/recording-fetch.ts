@@ -1,3 +1,4 @@
+import type { GatedFetch, SendGate } from '../../src/http/gated-fetch.ts';
 import type { HttpExchange, RecordedRequest, RecordedResponse } from './exchange.ts';
 import { RequestDeclinedError } from './errors.ts';
 
@@ -7,8 +8,11 @@ export interface RecordingFetchOptions {
   fetch?: typeof fetch;
   /** Called with the request before it is sent (to print it). */
   onRequest(request: RecordedRequest): void;
-  /** Asked before sending; false aborts with ERR_REQUEST_DECLINED. */
-  confirm(request: RecordedRequest): Promise<boolean>;
+  /**
+   * Asked before sending; false aborts with ERR_REQUEST_DECLINED. `signal`, when asked from the
+   * gate, is the caller's: when it aborts, the question is moot and may be withdrawn.
+   */
+  confirm(request: RecordedRequest, signal?: AbortSignal): Promise<boolean>;
   /**
    * Called once with the outcome: the response, or the failure the moment it happens (an abort or
    * a timeout is reported when the signal fires, before the caller hears of it).
@@ -22,7 +26,19 @@ export interface RecordingFetchOptions {
   clock?: () => number;
 }
 
+/**
+ * A fetch that shows each exchange, with its confirmation as a gate (src/http/gated-fetch.ts), so
+ * that callers with a deadline can wait for the learner before they start it.
+ */
+export type RecordingFetch = GatedFetch & { beforeSend: SendGate };
+
 const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
+/**
+ * Confirmed requests waiting for their fetch, per `METHOD url`. A caller that passed the gate and
+ * then gave up leaves one behind; past this many the oldest is forgotten, and its fetch, if it
+ * ever comes, asks again: asking twice is safe, sending unasked is not.
+ */
+const MAX_CONFIRMED_PER_TARGET = 32;
 const TEXTUAL = /^(text\/|application\/(.*\+)?(json|xml|x-www-form-urlencoded|javascript)\b)/i;
 /** Fields that hold credentials in Bitbucket's and OAuth's JSON and form bodies. */
 const SECRET_FIELDS = new Set(['access_token', 'refresh_token', 'sharedSecret', 'client_secret']);
@@ -122,30 +138,93 @@ function describeFailure(error: unknown, elapsedMs: number): string {
  * failure is reported at once, from the abort itself, so it comes before whatever the caller does
  * next (a retry prints its own request), even when the underlying fetch settles later.
  *
+ * Asking takes as long as the learner reads, which must not count against the caller's deadline:
+ * the fetch carries the question as its gate, `beforeSend` (src/http/gated-fetch.ts). Called
+ * first, the gate records, prints and asks (a "no" throws ERR_REQUEST_DECLINED, nothing is sent)
+ * and remembers the confirmed request; the next fetch of the same `METHOD url` (first in, first
+ * out, among those with the same headers and body) then sends it without printing or asking
+ * again. A fetch with no gate before it, or one whose request changed since its gate, prints and
+ * asks inside the call, as callers that do not know the gate expect.
+ *
  * @example
  * const fetch = createRecordingFetch({
  *   onRequest: (req) => print(req), confirm: async () => true,
  *   onExchange: (exchange) => transcript.add(exchange), onSecret: (s) => output.secret(s),
  * })
  * await fetch('https://api.bitbucket.org/2.0/user', { headers: { Authorization: `Bearer ${token}` } })
+ *
+ * @example
+ * // A caller with a deadline asks first, then starts its clock (sendRequest does this).
+ * await fetch.beforeSend(url, init)
+ * await fetch(url, { ...init, signal: AbortSignal.timeout(10_000) }) // not printed or asked again
  */
-export function createRecordingFetch(options: RecordingFetchOptions): typeof fetch {
+export function createRecordingFetch(options: RecordingFetchOptions): RecordingFetch {
   const max = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const send = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
   const clock = options.clock ?? (() => performance.now());
-  return async (input, init) => {
-    const started = clock();
-    const request = new Request(input, init);
-    const requestHeaders = [...request.headers];
+  /** Confirmed by the gate, not sent yet: per `METHOD url`, oldest first. */
+  const confirmed = new Map<string, RecordedRequest[]>();
+
+  /** The request as it is sent (headers, body), its secrets reported before anything is printed. */
+  async function record(request: Request): Promise<RecordedRequest> {
+    const headers = [...request.headers];
     const recorded: RecordedRequest = {
       method: request.method,
       url: request.url,
-      headers: requestHeaders,
+      headers,
       body: await readBody(request.clone().body, request.headers.get('content-type') ?? '', max),
     };
-    secretsIn(requestHeaders, recorded.body).forEach(options.onSecret);
+    secretsIn(headers, recorded.body).forEach(options.onSecret);
+    return recorded;
+  }
+
+  /** Prints the request and asks: a "no" is ERR_REQUEST_DECLINED. */
+  async function ask(recorded: RecordedRequest, signal?: AbortSignal): Promise<void> {
     options.onRequest(recorded);
-    if (!(await options.confirm(recorded))) throw new RequestDeclinedError(recorded.method, recorded.url);
+    if (!(await options.confirm(recorded, signal))) throw new RequestDeclinedError(recorded.method, recorded.url);
+  }
+
+  /**
+   * Whether this very request was confirmed at the gate, and takes that confirmation: the oldest
+   * one for its `METHOD url` with the same headers and body. A request changed after its gate (a
+   * wrapper that edits it) is not what the learner approved: it is asked about again.
+   */
+  function takeConfirmed(recorded: RecordedRequest): boolean {
+    const target = `${recorded.method} ${recorded.url}`;
+    const queue = confirmed.get(target);
+    const index = queue?.findIndex((candidate) => sameRequest(candidate, recorded)) ?? -1;
+    if (!queue || index < 0) return false;
+    queue.splice(index, 1);
+    if (queue.length === 0) confirmed.delete(target);
+    return true;
+  }
+
+  const beforeSend: SendGate = async (input, init) => {
+    // A one-shot stream body cannot be read here and sent later: its fetch asks, as before.
+    if (init?.body instanceof ReadableStream) return;
+    const signal = callerSignal(input, init);
+    // A clone: the caller's Request keeps its body for the fetch that follows.
+    const recorded = await record(new Request(input instanceof Request ? input.clone() : input, init));
+    try {
+      await ask(recorded, signal);
+    } catch (error) {
+      // A question withdrawn because the caller gave up fails with the caller's reason.
+      if (signal?.aborted) throw signal.reason;
+      throw error;
+    }
+    if (signal?.aborted) throw signal.reason;
+    const target = `${recorded.method} ${recorded.url}`;
+    const queue = confirmed.get(target) ?? [];
+    queue.push(recorded);
+    if (queue.length > MAX_CONFIRMED_PER_TARGET) queue.shift();
+    confirmed.set(target, queue);
+  };
+
+  const recordingFetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+    const started = clock();
+    const request = new Request(input, init);
+    const recorded = await record(request);
+    if (!takeConfirmed(recorded)) await ask(recorded);
 
     let reported = false;
     const report = (exchange: HttpExchange) => {
@@ -172,9 +251,7 @@ export function createRecordingFetch(options: RecordingFetchOptions): typeof fet
       report({ request: recorded, response: recordedResponse });
       return response;
     };
-    // The caller's own signal, not request.signal: a Request follows its init's signal through a
-    // weak reference, so a request nobody holds any more (a fetch that dropped it) stops following.
-    const signal = init?.signal ?? (input instanceof Request ? input.signal : undefined);
+    const signal = callerSignal(input, init);
     if (!signal) return exchange();
     return new Promise<Response>((resolve, reject) => {
       const onAbort = () => {
@@ -192,4 +269,24 @@ export function createRecordingFetch(options: RecordingFetchOptions): typeof fet
         .finally(() => signal.removeEventListener('abort', onAbort));
     });
   };
+  return Object.assign(recordingFetch, { beforeSend });
+}
+
+/** Same method, URL, headers and body (as recorded): the request the learner confirmed. */
+function sameRequest(a: RecordedRequest, b: RecordedRequest): boolean {
+  return (
+    a.method === b.method &&
+    a.url === b.url &&
+    a.body === b.body &&
+    a.headers.length === b.headers.length &&
+    a.headers.every(([name, value], i) => b.headers[i]?.[0] === name && b.headers[i]?.[1] === value)
+  );
+}
+
+/**
+ * The caller's own signal, not `request.signal`: a Request follows its init's signal through a
+ * weak reference, so a request nobody holds any more (a fetch that dropped it) stops following.
+ */
+function callerSignal(input: RequestInfo | URL, init: RequestInit | undefined): AbortSignal | undefined {
+  return init?.signal ?? (input instanceof Request ? input.signal : undefined);
 }

@@ -1,4 +1,5 @@
 import { isLabError } from '../../src/errors.ts';
+import type { Interrupt } from './interrupt.ts';
 import type { Lesson, LessonContext } from './lesson.ts';
 import type { Output } from './output.ts';
 import { isPromptExit } from './prompts.ts';
@@ -10,6 +11,8 @@ export interface StepsResult {
   passed: number;
   /** The step that failed (1-based) and why. */
   failure?: { step: number; title: string; error: unknown };
+  /** The learner pressed Ctrl-C: the run stopped, nothing failed. */
+  interrupted?: true;
 }
 
 /**
@@ -31,16 +34,18 @@ export function describeError(error: unknown): string[] {
 /**
  * Runs the steps in order, printing a heading before each and a ✓ or ✗ line after. The first
  * failure stops the run (later steps build on earlier ones); the steps not run are listed.
- * Ctrl-C at a prompt is not a failure: it propagates so the CLI can exit 130.
+ * Ctrl-C is not a failure, whatever error the step wrapped it in (an install that "could not
+ * deliver" because its confirmation was force-closed): once `interrupt` holds it, the run stops
+ * with `interrupted` and prints nothing more, also after a step that caught it and went on.
  *
  * @example
- * const result = await runSteps(lesson, ctx, { output, onStep: (title) => (current = title) })
- * process.exitCode = result.ok ? 0 : 1
+ * const result = await runSteps(lesson, ctx, { output, interrupt, onStep: (title) => (current = title) })
+ * process.exitCode = result.interrupted ? 130 : result.ok ? 0 : 1
  */
 export async function runSteps(
   lesson: Lesson,
   ctx: LessonContext,
-  o: { output: Output; onStep?: (label: string) => void },
+  o: { output: Output; interrupt: Interrupt; onStep?: (label: string) => void },
 ): Promise<StepsResult> {
   const { output } = o;
   const { style } = output;
@@ -52,7 +57,8 @@ export async function runSteps(
     try {
       await step.run(ctx);
     } catch (error) {
-      if (isPromptExit(error)) throw error;
+      if (isPromptExit(error)) o.interrupt.record();
+      if (o.interrupt.interrupted) return { ok: false, passed: index, interrupted: true };
       output.line(`${style.red('✗')} ${label}`);
       output.child('  ').line(describeError(error).join('\n'));
       for (const [later, rest] of lesson.steps.slice(index + 1).entries()) {
@@ -60,6 +66,7 @@ export async function runSteps(
       }
       return { ok: false, passed: index, failure: { step: index + 1, title: step.title, error } };
     }
+    if (o.interrupt.interrupted) return { ok: false, passed: index, interrupted: true };
     output.line(`${style.green('✓')} ${label}\n`);
   }
   return { ok: true, passed: total };

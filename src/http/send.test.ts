@@ -118,6 +118,56 @@ describe('sendRequest', () => {
   });
 });
 
+/** A fetch whose gate (gated-fetch.ts) waits `gateMs`, like a person reading the request; it logs both calls. */
+function gatedFetch(gateMs: number, log: string[], gate?: (init?: RequestInit) => Promise<void>) {
+  return Object.assign(
+    async (_input: RequestInfo | URL, init?: RequestInit) => {
+      log.push(`fetch, deadline ${init?.signal?.aborted ? 'passed' : 'running'}`);
+      return new Response('{"ok":true}');
+    },
+    {
+      beforeSend: async (_input: RequestInfo | URL, init?: RequestInit) => {
+        log.push('gate');
+        await (gate ? gate(init) : new Promise((resolve) => setTimeout(resolve, gateMs)));
+      },
+    },
+  );
+}
+
+describe('sendRequest with a gated fetch', () => {
+  it('starts the deadline once the gate lets the request go: a slow confirmation is no timeout', async () => {
+    const log: string[] = [];
+    const response = await sendRequest(options(gatedFetch(150, log), { timeoutMs: 50 }));
+    expect(response.body).toBe('{"ok":true}');
+    expect(log).toEqual(['gate', 'fetch, deadline running']);
+  });
+
+  it("lets the gate's refusal through as it is, and sends nothing", async () => {
+    const log: string[] = [];
+    const declined = new Error('You chose not to send it');
+    const fetch = gatedFetch(0, log, async () => Promise.reject(declined));
+    await expect(sendRequest(options(fetch))).rejects.toBe(declined);
+    expect(log).toEqual(['gate']);
+  });
+
+  it("gives the gate the caller's signal, and a caller's abort during the gate is ERR_ABORTED", async () => {
+    const log: string[] = [];
+    const controller = new AbortController();
+    let gateSignal: AbortSignal | undefined;
+    const fetch = gatedFetch(0, log, async (init) => {
+      gateSignal = init?.signal ?? undefined;
+      // A gate that does not listen to the signal: sendRequest must not wait for it.
+      await new Promise(() => {});
+    });
+    const pending = sendRequest(options(fetch, { signal: controller.signal }));
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    controller.abort(new Error('the caller gave up'));
+    await expect(pending).rejects.toMatchObject({ code: 'ERR_ABORTED' });
+    expect(gateSignal, "the gate gets the caller's own signal, not the deadline's").toBe(controller.signal);
+    expect(log, 'nothing was sent').toEqual(['gate']);
+  });
+});
+
 describe('checkTimeoutMs', () => {
   it('accepts a positive number of milliseconds a timer can hold', () => {
     expect(checkTimeoutMs(10_000, 'timeoutMs')).toBe(10_000);

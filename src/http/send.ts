@@ -1,5 +1,6 @@
 import { isLabError } from '../errors.ts';
 import { AbortedError, InvalidOptionError, NetworkError, ResponseTooLargeError, TimeoutError } from './errors.ts';
+import { awaitGate } from './gated-fetch.ts';
 
 /**
  * One HTTP exchange, fully read: what the callers of {@link sendRequest} interpret.
@@ -24,11 +25,12 @@ export interface SentResponse {
  * }
  */
 export interface SendOptions {
+  /** May carry a gate (`beforeSend`, gated-fetch.ts): awaited before the deadline starts. */
   fetch: typeof fetch;
   url: string;
   /** Everything but `signal`, which {@link sendRequest} owns. */
   init: Omit<RequestInit, 'signal'>;
-  /** Deadline for the whole exchange, headers and body. */
+  /** Deadline for the whole exchange, headers and body; it starts once the fetch's gate, if any, has let the request go. */
   timeoutMs: number;
   /** The caller's cancellation. */
   signal?: AbortSignal | undefined;
@@ -62,6 +64,9 @@ export function checkTimeoutMs(value: number, name: string): number {
  * HTTP statuses are not errors here: the caller interprets them.
  *
  * The deadline also holds against a `fetch` that ignores its signal: the wait is raced against it.
+ * It starts after the fetch's gate (`beforeSend`, gated-fetch.ts), which may wait for a person:
+ * the caller's signal still cancels that wait (`ERR_ABORTED`), and the gate's own refusal, such as
+ * a declined request, propagates as it is (nothing was sent).
  *
  * @example
  * const { status, body } = await sendRequest({
@@ -71,6 +76,7 @@ export function checkTimeoutMs(value: number, name: string): number {
  */
 export async function sendRequest(o: SendOptions): Promise<SentResponse> {
   if (o.signal?.aborted) throw new AbortedError(o.target, o.signal.reason, o.lesson);
+  await passGate(o);
   const deadline = AbortSignal.timeout(o.timeoutMs);
   const signal = o.signal ? AbortSignal.any([o.signal, deadline]) : deadline;
   try {
@@ -80,6 +86,18 @@ export async function sendRequest(o: SendOptions): Promise<SentResponse> {
     if (deadline.aborted) throw new TimeoutError(o.target, o.timeoutMs, o.lesson);
     if (isLabError(error)) throw error;
     throw new NetworkError(o.target, error, o.lesson);
+  }
+}
+
+/** Waits for the fetch's gate under the caller's signal only: a person's reading time is not the server's. */
+async function passGate(o: SendOptions): Promise<void> {
+  const init: RequestInit = o.signal ? { ...o.init, signal: o.signal } : o.init;
+  const gate = awaitGate(o.fetch, o.url, init);
+  try {
+    await (o.signal ? untilAborted(o.signal, gate) : gate);
+  } catch (error) {
+    if (o.signal?.aborted) throw new AbortedError(o.target, o.signal.reason, o.lesson);
+    throw error;
   }
 }
 
