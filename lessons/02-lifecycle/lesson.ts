@@ -4,6 +4,7 @@
  * with the stored secret, a forged re-install, and the uninstall of a throw-away installation. Live
  * it lists what real Bitbucket posted to `npm start`.
  */
+import { keepGate } from '../../src/http/gated-fetch.ts';
 import { join } from 'node:path';
 import { buildDescriptor, type Descriptor } from '../../src/connect/descriptor.ts';
 import { quoteServerText } from '../../src/http/server-text.ts';
@@ -76,11 +77,13 @@ async function expectAccepted(response: Response, call: string, app: LocalApp): 
 
 /** `ctx.fetch`, keeping the JWT of each request so the step can decode it afterwards. */
 function keepingJwts(ctx: LessonContext, jwts: string[]): typeof fetch {
-  return (input, init) => {
+  const keeping: typeof fetch = (input, init) => {
     const authorization = new Request(input, init).headers.get('authorization');
     if (authorization?.startsWith('JWT ')) jwts.push(authorization.slice('JWT '.length));
     return ctx.fetch(input, init);
   };
+  // The runner's "Send this request?" must still come before the request's deadline starts.
+  return keepGate(keeping, ctx.fetch);
 }
 
 /**

@@ -4,6 +4,7 @@
  * the request written as raw HTTP and as curl. Presentation only: the request itself is built by
  * `exchangeJwtForToken` (src/oauth/exchange.ts).
  */
+import { awaitGate, keepGate } from '../../src/http/gated-fetch.ts';
 
 /**
  * One request as it was sent, and the body it got back.
@@ -49,7 +50,7 @@ export function watchFetch(send: typeof fetch): { fetch: typeof fetch; seen: See
     });
     return response;
   };
-  return { fetch: watched, seen };
+  return { fetch: keepGate(watched, send), seen };
 }
 
 /**
@@ -61,19 +62,16 @@ export function watchFetch(send: typeof fetch): { fetch: typeof fetch; seen: See
  * await exchangeJwtForToken({ installation, fetch: bearer }) // rejects: the scheme is JWT
  */
 export function bendFetch(send: typeof fetch, change: (headers: Headers, form: URLSearchParams) => void): typeof fetch {
-  return async (input, init) => {
+  const bend = async (input: RequestInfo | URL, init?: RequestInit): Promise<[string, RequestInit]> => {
     const request = new Request(input, init);
     const headers = new Headers(request.headers);
     const form = new URLSearchParams(await request.text());
     change(headers, form);
-    return send(request.url, {
-      method: request.method,
-      headers,
-      body: form.toString(),
-      redirect: request.redirect,
-      signal: request.signal,
-    });
+    return [request.url, { method: request.method, headers, body: form.toString(), redirect: request.redirect, signal: request.signal }];
   };
+  const bent: typeof fetch = async (input, init) => send(...(await bend(input, init)));
+  // The gate (the runner's "Send this request?") is asked about the bent request: what is really sent.
+  return Object.assign(bent, { beforeSend: async (input: RequestInfo | URL, init?: RequestInit) => awaitGate(send, ...(await bend(input, init))) });
 }
 
 /** `content-type` → `Content-Type`: how the headers are usually written by hand. */

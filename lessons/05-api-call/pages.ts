@@ -3,6 +3,7 @@
  * its number, how many values it held and its `next` link. Presentation only: following `next` is
  * `client.paginate`'s job (src/bitbucket/client.ts).
  */
+import { keepGate } from '../../src/http/gated-fetch.ts';
 
 /**
  * One page as it came back.
@@ -56,7 +57,7 @@ export function watchPages(send: typeof fetch): { fetch: typeof fetch; pages: Se
     }
     return response;
   };
-  return { fetch: watched, pages };
+  return { fetch: keepGate(watched, send), pages };
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

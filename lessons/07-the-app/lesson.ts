@@ -5,6 +5,7 @@
  * repository page as Bitbucket's iframe does. The app's own requests (the JWT grant, the REST call)
  * go through `ctx.fetch` as well, so the learner sees them inside the page load that caused them.
  */
+import { keepGate } from '../../src/http/gated-fetch.ts';
 import { parseRepoUuid } from '../../src/app/routes/repo-page.ts';
 import { startServer, type RunningServer } from '../../src/app/start-server.ts';
 import { validateDescriptor, type Descriptor } from '../../src/connect/descriptor.ts';
@@ -209,7 +210,7 @@ export default defineLesson({
         const running = await startServer({
           config: ctx.config,
           store: borrowed(ctx.store),
-          fetch: appFetch,
+          fetch: keepGate(appFetch, ctx.fetch),
           now: ctx.now,
           logger: { info: (line) => log.push(line), error: (line) => log.push(line) },
           port: 0,

@@ -1,3 +1,4 @@
+import { keepGate } from '../http/gated-fetch.ts';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { redactJwt, redactSecret, redactText } from '../redact.ts';
 
@@ -86,7 +87,8 @@ export function createRequestRecorder(realFetch?: typeof fetch): RequestRecorder
   };
 
   return {
-    fetch: recordingFetch,
+    // Keeps the gate of the fetch it wraps (a lesson's "Send this request?"), so it still comes first.
+    fetch: realFetch ? keepGate(recordingFetch, realFetch) : recordingFetch,
     record: (task, requests) => context.run(requests, task),
   };
 }
