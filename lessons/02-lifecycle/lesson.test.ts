@@ -171,11 +171,13 @@ describe('Lesson 2 when something goes wrong', () => {
   it('Step 1 fails with the app\'s own explanation when the app cannot store the installation', async () => {
     const ctx = await createTestContext();
     try {
+      const readOnly = async (): Promise<never> => {
+        throw new StoreUnwritableError('/read-only/installations.db', 'the file system is read-only (EROFS)');
+      };
       const failing: InstallationStore = {
         get: (clientKey) => ctx.store.get(clientKey),
-        save: async () => {
-          throw new StoreUnwritableError('/read-only/installations.db', 'the file system is read-only (EROFS)');
-        },
+        create: readOnly,
+        save: readOnly,
         delete: (clientKey) => ctx.store.delete(clientKey),
         list: () => ctx.store.list(),
         close: async () => {},
@@ -198,6 +200,11 @@ describe('Lesson 2 when something goes wrong', () => {
       let gets = 0;
       const forgetful: InstallationStore = {
         get: async (clientKey) => (++gets === 2 ? undefined : ctx.store.get(clientKey)),
+        // Having forgotten, it finds nothing in the way of a "first" install either.
+        create: async (installation) => {
+          await ctx.store.save(installation);
+          return true;
+        },
         save: (installation) => ctx.store.save(installation),
         delete: (clientKey) => ctx.store.delete(clientKey),
         list: () => ctx.store.list(),

@@ -41,6 +41,7 @@ const ANSWER_MAX_CHARS = 800;
 function borrowed(store: InstallationStore): InstallationStore {
   return {
     get: (clientKey) => store.get(clientKey),
+    create: (installation) => store.create(installation),
     save: (installation) => store.save(installation),
     delete: (clientKey) => store.delete(clientKey),
     list: () => store.list(),

@@ -291,7 +291,7 @@ describe('the fake Bitbucket on its own', () => {
     const src = iframeSrc(await (await fetch(`${fake.url}/teamsinspace/docs/addon/demo-app/jwt-grant`)).text());
     const jwt = new URL(src).searchParams.get('jwt') ?? '';
     expect(decodeUnverified(jwt).claims.iss).toMatch(/^ari:cloud:bitbucket::app\/\{.+\}\/demo-app$/);
-    const store = { get: fake.registry.installations.get, save: async () => {}, delete: async () => false, list: async () => [], close: async () => {} };
+    const store = { get: fake.registry.installations.get, create: async () => false, save: async () => {}, delete: async () => false, list: async () => [], close: async () => {} };
     const tampered = src.replace('repoUuid=', 'repoUuid=x');
     const url = new URL(tampered);
     await expect(

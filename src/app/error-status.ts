@@ -54,6 +54,10 @@ const STATUS_BY_CODE: Readonly<Record<string, StatusRule>> = {
   // The app's own health.
   ERR_STORE_UNAVAILABLE: 503,
   ERR_STORE_BUSY: 503,
+  ERR_STORE_CONTENDED: 503,
+  // The operator's to fix (disk, permissions, a damaged file); the message says how.
+  ERR_STORE_UNWRITABLE: 503,
+  ERR_STORE_CORRUPT: 503,
   ERR_INTERNAL: 500,
 };
 

@@ -1,11 +1,15 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createQueryStringHash, encodeSymmetric, fromMethodAndUrl } from 'atlassian-jwt';
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { isLabError } from '../errors.ts';
 import { queryStringHash } from '../jwt/qsh.ts';
 import { signProductJwt } from '../jwt/sign.ts';
-import type { Installation } from '../store/installation.ts';
+import type { Installation, InstallationStore } from '../store/installation.ts';
 import { createMemoryStore } from '../store/memory.ts';
+import { openSqliteStore } from '../store/sqlite.ts';
 import { PayloadError } from './errors.ts';
 import { handleInstalled, handleUninstalled, type LifecycleDeps, type LifecycleRequest } from './lifecycle.ts';
 
@@ -204,6 +208,123 @@ describe('handleInstalled: re-install of a known clientKey', () => {
     const request = await signedRequest('/installed', installedBody({ sharedSecret: NEW_SECRET }), { signedUrl: '/wrong' });
     await rejection(handleInstalled(request, deps), 'ERR_QSH_MISMATCH');
     expect((await store.get(CLIENT_KEY))?.sharedSecret).toBe(SECRET);
+  });
+});
+
+/**
+ * Makes the first `parties` lookups, across every store it wraps, wait for one another after
+ * reading: each racer then sees the store as it was before any of them wrote, the window the
+ * atomic `create` closes. Later lookups pass straight through.
+ */
+function lookupsInStep(parties: number): (store: InstallationStore) => InstallationStore {
+  let arrived = 0;
+  let release!: () => void;
+  const allArrived = new Promise<void>((resolve) => (release = resolve));
+  return (store) => ({
+    ...store,
+    async get(clientKey) {
+      const found = await store.get(clientKey);
+      arrived += 1;
+      if (arrived === parties) release();
+      if (arrived <= parties) await allArrived;
+      return found;
+    },
+  });
+}
+
+/** Settles both, then splits them into the one that was installed and the one refused. */
+async function raceOf(a: Promise<{ outcome: string }>, b: Promise<{ outcome: string }>) {
+  const results = await Promise.allSettled([a, b]);
+  const won = results.flatMap((r, n) => (r.status === 'fulfilled' ? [{ n, outcome: r.value.outcome }] : []));
+  const lost = results.flatMap((r, n) => (r.status === 'rejected' ? [{ n, error: r.reason as unknown }] : []));
+  return { won, lost };
+}
+
+describe('handleInstalled: first installs racing for one clientKey', () => {
+  it('a genuine and a forged first install at once: exactly one wins, the other gets ERR_REINSTALL_UNAUTHENTICATED', async () => {
+    const { store, deps } = setup();
+    const racing = { ...deps, store: lookupsInStep(2)(store) };
+    const secrets = [SECRET, NEW_SECRET];
+    const [genuine, forged] = await Promise.all(
+      secrets.map((secret) => signedRequest('/installed', installedBody({ sharedSecret: secret }), { secret })),
+    );
+
+    const { won, lost } = await raceOf(handleInstalled(genuine!, racing), handleInstalled(forged!, racing));
+    expect(won).toHaveLength(1);
+    expect(won[0]!.outcome).toBe('installed');
+    expect(lost).toHaveLength(1);
+    expect(isLabError(lost[0]!.error, 'ERR_REINSTALL_UNAUTHENTICATED')).toBe(true);
+    expect((lost[0]!.error as Error).message).not.toContain(secrets[lost[0]!.n]!);
+    expect((await store.get(CLIENT_KEY))?.sharedSecret).toBe(secrets[won[0]!.n]);
+  });
+
+  it('the same install delivered twice at once: installed, then reinstalled, with installedAt kept', async () => {
+    const { store, deps } = setup();
+    const racing = { ...deps, store: lookupsInStep(2)(store) };
+    const request = await signedRequest('/installed', installedBody());
+
+    const results = await Promise.all([handleInstalled(request, racing), handleInstalled(request, racing)]);
+    expect(results.map((r) => r.outcome).sort()).toEqual(['installed', 'reinstalled']);
+    expect(await store.get(CLIENT_KEY)).toMatchObject({ sharedSecret: SECRET, installedAt: new Date(T0).toISOString() });
+  });
+
+  it('the app and a lesson, each with its own handle on one SQLite file: one wins, the stored secret is the winner\'s', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'jwt-grant-lab-lifecycle-'));
+    const [app, lesson] = [openSqliteStore({ dataDir }), openSqliteStore({ dataDir })];
+    try {
+      const inStep = lookupsInStep(2);
+      const secrets = [SECRET, NEW_SECRET];
+      const [first, second] = await Promise.all(
+        secrets.map((secret) => signedRequest('/installed', installedBody({ sharedSecret: secret }), { secret })),
+      );
+      const depsOf = (store: InstallationStore): LifecycleDeps => ({ store: inStep(store), appBaseUrl: APP_BASE_URL, appKey: APP_KEY, now: () => T0 });
+
+      const { won, lost } = await raceOf(handleInstalled(first!, depsOf(app)), handleInstalled(second!, depsOf(lesson)));
+      expect(won.map((w) => w.outcome)).toEqual(['installed']);
+      expect(lost.map((l) => isLabError(l.error, 'ERR_REINSTALL_UNAUTHENTICATED'))).toEqual([true]);
+      expect((await lesson.get(CLIENT_KEY))?.sharedSecret).toBe(secrets[won[0]!.n]);
+      expect((await app.get(CLIENT_KEY))?.sharedSecret).toBe(secrets[won[0]!.n]);
+    } finally {
+      await app.close();
+      await lesson.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  /** A store where the first `losses` creates find the clientKey taken by a call uninstalled again before the re-read. */
+  function vanishingWinners(store: InstallationStore, losses: number): InstallationStore & { creates: () => number } {
+    let creates = 0;
+    return {
+      ...store,
+      creates: () => creates,
+      async create(installation) {
+        creates += 1;
+        return creates > losses && store.create(installation);
+      },
+    };
+  }
+
+  it('a lost race whose winner was uninstalled before the re-read: the key is free again, so it is installed', async () => {
+    const { store, deps } = setup();
+    const vanishing = vanishingWinners(store, 1);
+    const result = await handleInstalled(await signedRequest('/installed', installedBody()), { ...deps, store: vanishing });
+    expect(result.outcome).toBe('installed');
+    expect(vanishing.creates()).toBe(2);
+    expect((await store.get(CLIENT_KEY))?.sharedSecret).toBe(SECRET);
+  });
+
+  it('losing every try that way: ERR_STORE_CONTENDED after 3 creates, nothing stored', async () => {
+    const { store, deps } = setup();
+    const vanishing = vanishingWinners(store, Number.POSITIVE_INFINITY);
+    const error = await rejection(
+      handleInstalled(await signedRequest('/installed', installedBody()), { ...deps, store: vanishing }),
+      'ERR_STORE_CONTENDED',
+    );
+    expect(error.message).toContain(CLIENT_KEY);
+    expect(error.message).not.toContain(SECRET);
+    expect(error.lesson).toBe(2);
+    expect(vanishing.creates()).toBe(3);
+    expect(await store.list()).toEqual([]);
   });
 });
 

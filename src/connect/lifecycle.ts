@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { isLabError } from '../errors.ts';
 import { canonicalRequest, queryStringHash } from '../jwt/qsh.ts';
 import { decodeUnverified, extractJwt, verifyJwt, verifyRequest } from '../jwt/verify.ts';
+import { StoreContendedError } from '../store/errors.ts';
 import type { Installation, InstallationStore } from '../store/installation.ts';
 import {
   AppKeyMismatchError,
@@ -18,8 +19,9 @@ import { hintFrom, problemMessage, refineWith, toProblems } from './problems.ts'
  *
  * Anyone can POST to these URLs, so every call must carry Bitbucket's JWT (`Authorization: JWT`),
  * issued by the payload's own clientKey and bound to this request by its qsh. The first install of
- * a clientKey can only be checked against the secret it brings (trust on first use); from then on,
- * only the stored secret counts.
+ * a clientKey can only be checked against the secret it brings (trust on first use), so it is
+ * stored only if it is still the first when it is written (the store's atomic `create`); from then
+ * on, only the stored secret counts.
  */
 
 /**
@@ -177,10 +179,20 @@ function parseInstalled(body: unknown) {
 }
 
 /**
+ * How many times a first install tries `create` when the installation that beat it to the
+ * clientKey is gone again by the time it is read (uninstalled in between). One more try settles
+ * any real race; needing more takes someone installing and uninstalling the app in a loop.
+ */
+const MAX_FIRST_INSTALL_ATTEMPTS = 3;
+
+/**
  * Handles Bitbucket's `installed` call: validates the payload, verifies the JWT, stores the
  * installation and says what happened.
  *
- * - Unknown clientKey (first install): the JWT must verify with the payload's own sharedSecret.
+ * - Unknown clientKey (first install): the JWT must verify with the payload's own sharedSecret,
+ *   and the installation is stored with the store's atomic `create`. Of two first installs racing
+ *   for one clientKey exactly one is created; the other is then treated as a re-install of the
+ *   winner, so it is refused unless signed with the winner's secret.
  * - Known clientKey: the JWT must verify with the **stored** secret, whatever the payload says.
  *   A new secret in a payload signed with the stored one is a rotation; a payload signed with
  *   anything else is refused and the stored installation is left as it was. `installedAt` is kept.
@@ -191,9 +203,12 @@ function parseInstalled(body: unknown) {
  * @throws {NoSharedSecretError} `ERR_NO_SHARED_SECRET`: a personal-account install.
  * @throws {AppKeyMismatchError} `ERR_APP_KEY_MISMATCH`: the payload is for another app.
  * @throws {ClientKeyMismatchError} `ERR_CLIENT_KEY_MISMATCH`: the JWT's iss or aud is another clientKey.
- * @throws {ReinstallUnauthenticatedError} `ERR_REINSTALL_UNAUTHENTICATED`: a re-install not signed
- *   with the stored secret.
- * @throws the `ERR_JWT_*` and `ERR_QSH_*` errors of `verifyJwt` (missing, expired, wrong qsh, ...).
+ * @throws {ReinstallUnauthenticatedError} `ERR_REINSTALL_UNAUTHENTICATED`: a re-install, or a first
+ *   install that lost the race to another, not signed with the stored secret.
+ * @throws {StoreContendedError} `ERR_STORE_CONTENDED`: a first install lost every try to
+ *   installations that were uninstalled again before they could be read (nothing stored).
+ * @throws the `ERR_JWT_*` and `ERR_QSH_*` errors of `verifyJwt` (missing, expired, wrong qsh, ...),
+ *   and the store's errors (`ERR_STORE_BUSY`, ...).
  *
  * @example
  * const { installation, outcome } = await handleInstalled(
@@ -209,7 +224,6 @@ export async function handleInstalled(
   const payload = parseInstalled(request.body);
   checkAppKey(payload.key, deps);
   const token = jwtIssuedFor(request, payload.clientKey);
-  const existing = await deps.store.get(payload.clientKey);
 
   const verify = (secret: string) =>
     verifyJwt(token, {
@@ -221,19 +235,8 @@ export async function handleInstalled(
       now: deps.now,
       leewaySeconds: deps.leewaySeconds,
     });
-  if (!existing) {
-    await verify(payload.sharedSecret);
-  } else {
-    try {
-      await verify(existing.sharedSecret);
-    } catch (error) {
-      if (isLabError(error, 'ERR_JWT_SIGNATURE')) throw new ReinstallUnauthenticatedError(payload.clientKey, error);
-      throw error;
-    }
-  }
-
   const timestamp = new Date((deps.now ?? Date.now)()).toISOString();
-  const installation: Installation = {
+  const installationOf = (installedAt: string): Installation => ({
     clientKey: payload.clientKey,
     key: payload.key,
     sharedSecret: payload.sharedSecret,
@@ -241,16 +244,32 @@ export async function handleInstalled(
     baseApiUrl: payload.baseApiUrl ?? apiUrlFor(payload.baseUrl),
     productType: payload.productType,
     principal: payload.principal,
-    installedAt: existing?.installedAt ?? timestamp,
+    installedAt,
     updatedAt: timestamp,
-  };
-  await deps.store.save(installation);
-  const outcome: InstallOutcome = !existing
-    ? 'installed'
-    : existing.sharedSecret === payload.sharedSecret
-      ? 'reinstalled'
-      : 'secret-rotated';
-  return { installation, outcome };
+  });
+
+  for (let attempt = 0; attempt < MAX_FIRST_INSTALL_ATTEMPTS; attempt++) {
+    const existing = await deps.store.get(payload.clientKey);
+    if (existing) {
+      try {
+        await verify(existing.sharedSecret);
+      } catch (error) {
+        if (isLabError(error, 'ERR_JWT_SIGNATURE')) throw new ReinstallUnauthenticatedError(payload.clientKey, error);
+        throw error;
+      }
+      const installation = installationOf(existing.installedAt);
+      // An upsert: a rotation racing another rotation ends with the last write. Acceptable, as each
+      // was verified against the secret stored when it looked, so both were authenticated.
+      await deps.store.save(installation);
+      return { installation, outcome: existing.sharedSecret === payload.sharedSecret ? 'reinstalled' : 'secret-rotated' };
+    }
+    // Trust on first use: only the secret the payload brings can be checked.
+    await verify(payload.sharedSecret);
+    const installation = installationOf(timestamp);
+    if (await deps.store.create(installation)) return { installation, outcome: 'installed' };
+    // Another call installed this clientKey since the lookup: read it again, and its secret decides.
+  }
+  throw new StoreContendedError(payload.clientKey, MAX_FIRST_INSTALL_ATTEMPTS);
 }
 
 /**

@@ -77,6 +77,11 @@ function storeWith(...installations: Installation[]): InstallationStore & { look
       lookups.push(clientKey);
       return rows.get(clientKey);
     },
+    create: async (i) => {
+      if (rows.has(i.clientKey)) return false;
+      rows.set(i.clientKey, i);
+      return true;
+    },
     save: async (i) => void rows.set(i.clientKey, i),
     delete: async (clientKey) => rows.delete(clientKey),
     list: async () => [...rows.values()],

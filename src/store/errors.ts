@@ -181,3 +181,28 @@ export class StoreOptionsError extends LabError {
     super('ERR_STORE_OPTIONS', message, { lesson: LIFECYCLE_LESSON });
   }
 }
+
+/**
+ * A first install kept losing its `create` to another call for the same clientKey, and found no
+ * installation when it then looked for the winner's: the winner was uninstalled in between, again
+ * and again. Nothing was stored by this call. It takes others installing and uninstalling the app
+ * in a loop, so the install gives up rather than retry for ever.
+ *
+ * @example
+ * catch (error) { if (isLabError(error, 'ERR_STORE_CONTENDED')) console.error(error.message) } // then install again
+ */
+export class StoreContendedError extends LabError {
+  /** The installation that others kept creating and deleting. */
+  readonly clientKey: string;
+
+  constructor(clientKey: string, attempts: number) {
+    super(
+      'ERR_STORE_CONTENDED',
+      `Could not store the first install of ${quote(clientKey)}: ${attempts} times, another call installed it first ` +
+        'and it was uninstalled again before its secret could be checked. Nothing was stored. Install the app again; ' +
+        'if this repeats, find what is installing and uninstalling it in a loop (lesson 2 explains first installs).',
+      { lesson: LIFECYCLE_LESSON },
+    );
+    this.clientKey = clientKey;
+  }
+}

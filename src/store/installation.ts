@@ -38,12 +38,36 @@ export interface Principal {
  * Where installations live. Async so that a copied app can back it with any database.
  *
  * @example
- * await store.save(installation)
+ * const created = await store.create(installation) // false: someone installed first
+ * await store.save(rotated) // after verifying against the stored secret
  * const found = await store.get(clientKey)
  */
 export interface InstallationStore {
   get(clientKey: string): Promise<Installation | undefined>;
-  /** Inserts or replaces the installation with this clientKey, atomically. */
+  /**
+   * Inserts the installation only when none with its clientKey exists, as one atomic step: true
+   * when it was stored, false (and nothing changed) when one was already there.
+   *
+   * Why: a first install is trusted on first use, checked only against the secret it brings. With
+   * `get` then `save`, two first installs racing for one clientKey (a genuine one and a forgery,
+   * or the app and a lesson script) would both see "absent", and the later `save` would silently
+   * replace the first secret. With `create`, exactly one wins; the loser must then be verified
+   * with the winner's stored secret, like any re-install (protocol.md §6).
+   *
+   * @throws `ERR_STORE_INVALID_INSTALLATION` (nothing stored), `ERR_STORE_CLOSED`, and the
+   *   store's own failures (`ERR_STORE_BUSY`, `ERR_STORE_UNWRITABLE`, ...).
+   *
+   * @example
+   * if (!(await store.create(installation))) {
+   *   const winner = await store.get(installation.clientKey) // verify against winner.sharedSecret
+   * }
+   */
+  create(installation: Installation): Promise<boolean>;
+  /**
+   * Inserts or replaces the installation with this clientKey, atomically, keeping the first
+   * `installedAt`. A lifecycle handler saves only after verifying against the stored secret (a
+   * re-install); a first install goes through {@link InstallationStore.create}.
+   */
   save(installation: Installation): Promise<void>;
   /** True when there was one to delete. */
   delete(clientKey: string): Promise<boolean>;

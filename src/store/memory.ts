@@ -12,8 +12,9 @@ function compareClientKeys(a: string, b: string): number {
 
 /**
  * An installation store held in memory, for tests. Same contract as the SQLite store: validates on
- * save, keeps `installedAt` on re-install, lists by clientKey, refuses use after `close()`. It
- * hands out copies, so a caller cannot change what is stored by mutating a result.
+ * save and create, `create` inserts only a new clientKey, keeps `installedAt` on re-install, lists
+ * by clientKey, refuses use after `close()`. It hands out copies, so a caller cannot change what is
+ * stored by mutating a result.
  *
  * Not for the app: losing the store on restart turns every re-install into a trusted "first"
  * install (see {@link openSqliteStore}).
@@ -32,11 +33,15 @@ export function createMemoryStore(initial: Installation[] = []): InstallationSto
     if (closed) throw new StoreClosedError(operation);
   }
 
-  function upsert(candidate: Installation): void {
+  function checked(candidate: Installation): Installation {
     const check = checkInstallation(candidate);
     if (!check.ok) throw new InvalidInstallationError((candidate as { clientKey?: unknown })?.clientKey, check.problems);
     // checkInstallation built a fresh object, so nothing the caller holds is shared with the store.
-    const installation = check.installation;
+    return check.installation;
+  }
+
+  function upsert(candidate: Installation): void {
+    const installation = checked(candidate);
     const existing = rows.get(installation.clientKey);
     if (existing) installation.installedAt = existing.installedAt;
     rows.set(installation.clientKey, installation);
@@ -49,6 +54,14 @@ export function createMemoryStore(initial: Installation[] = []): InstallationSto
       assertOpen('get');
       const found = rows.get(clientKey);
       return found && structuredClone(found);
+    },
+    async create(candidate) {
+      assertOpen('create');
+      const installation = checked(candidate);
+      // Check and insert with no await between them: atomic on the one JavaScript thread.
+      if (rows.has(installation.clientKey)) return false;
+      rows.set(installation.clientKey, installation);
+      return true;
     },
     async save(installation) {
       assertOpen('save');

@@ -263,6 +263,7 @@ describe('openSqliteStore: sharing the file', () => {
       const error = await rejection(store.save(makeInstallation('b')));
       expect(isLabError(error, 'ERR_STORE_BUSY')).toBe(true);
       expect((error as Error).message).toContain(file);
+      expect(isLabError(await rejection(store.create(makeInstallation('b'))), 'ERR_STORE_BUSY')).toBe(true);
     } finally {
       other.exec('ROLLBACK');
       other.close();
@@ -320,6 +321,37 @@ describe('openSqliteStore: sharing the file', () => {
     expect(rows).toHaveLength(1);
     expect(isConsistentVariant(rows[0]!)).toBe(true);
     expect(rows[0]!.installedAt).toBe(original.installedAt);
+  });
+
+  it('two connections to one file: a create loses to the row the other created', async () => {
+    const dataDir = tempDir();
+    const [app, lesson] = [open(dataDir), open(dataDir)];
+    const genuine = makeVariant('race', 'app', 1);
+    expect(await app.create(genuine)).toBe(true);
+    expect(await lesson.create(makeVariant('race', 'lesson', 2))).toBe(false);
+    expect(await lesson.get(genuine.clientKey)).toStrictEqual(genuine);
+  });
+
+  it('two processes creating the same clientKeys at once: each key has exactly one winner, whose row is stored', async () => {
+    const dataDir = tempDir();
+    const count = 150;
+    const store = open(dataDir);
+    const child = startFixture('writer.ts', ['create', dataDir, 'race', String(count)]);
+    await child.waitForLine('ready');
+    child.process.stdin!.end('go\n');
+    const won: boolean[] = [];
+    for (let n = 0; n < count; n++) won.push(await store.create(makeVariant(`race-${n}`, 'parent', n)));
+    const parentWins = won.filter(Boolean).length;
+    // The child counts its own wins: together they must make exactly one per key.
+    await child.waitForLine(`won ${count - parentWins}`);
+    expect(await child.exited).toMatchObject({ code: 0, stderr: '' });
+
+    const rows = await store.list();
+    expect(rows).toHaveLength(count);
+    for (let n = 0; n < count; n++) {
+      const winner = won[n] ? 'parent' : 'child';
+      expect(await store.get(makeVariant(`race-${n}`, winner, n).clientKey)).toStrictEqual(makeVariant(`race-${n}`, winner, n));
+    }
   });
 
   it('a process killed mid-transaction: the database opens, holds the previous state and passes integrity_check', async () => {

@@ -278,9 +278,10 @@ function fromRow(row: Row, file: string): Installation {
  * owner-only files (0700 directory, 0600 database, -wal and -shm).
  *
  * Two processes (the app server and a lesson script) may use the file at once: a writer waits up
- * to `busyTimeoutMs` for the other's lock. `save` upserts and keeps the first `installedAt`;
- * `list` orders by clientKey; rows are validated when read, so a hand-edited row fails with
- * `ERR_STORE_INVALID_ROW` naming its clientKey.
+ * to `busyTimeoutMs` for the other's lock. `create` inserts only a clientKey not yet stored, so
+ * of two processes' racing first installs exactly one wins; `save` upserts and keeps the first
+ * `installedAt`; `list` orders by clientKey; rows are validated when read, so a hand-edited row
+ * fails with `ERR_STORE_INVALID_ROW` naming its clientKey.
  *
  * @throws {StoreUnwritableError} `ERR_STORE_UNWRITABLE`: the directory or file cannot be written.
  * @throws {StoreCorruptError} `ERR_STORE_CORRUPT`: the file is not a SQLite database, or is damaged.
@@ -290,7 +291,7 @@ function fromRow(row: Row, file: string): Installation {
  *
  * @example
  * const store = openSqliteStore({ dataDir: config.dataDir })
- * await store.save(installation)
+ * await store.create(installation) // true; false had another process installed it first
  * await store.get(installation.clientKey)
  * await store.close()
  */
@@ -315,9 +316,10 @@ export function openSqliteStore(options: SqliteStoreOptions): InstallationStore 
     db.close();
     throw toStoreError(error, file, busyTimeoutMs);
   }
-  const { select, selectAll, upsert, remove } = statements;
+  const { select, selectAll, insertNew, upsert, remove } = statements;
   // IMMEDIATE takes the write lock up front, so a writer waits (busy_timeout) rather than failing
   // half-way when another process wrote in between.
+  const createRow = db.transaction((row: Row) => insertNew.run(row).changes > 0).immediate;
   const saveRow = db.transaction((row: Row) => upsert.run(row)).immediate;
   const deleteRow = db.transaction((clientKey: string) => remove.run(clientKey).changes > 0).immediate;
   let closed = false;
@@ -331,6 +333,14 @@ export function openSqliteStore(options: SqliteStoreOptions): InstallationStore 
     }
   }
 
+  function checkedRow(installation: Installation): Row {
+    const check = checkInstallation(installation);
+    if (!check.ok) {
+      throw new InvalidInstallationError((installation as { clientKey?: unknown })?.clientKey, check.problems);
+    }
+    return toRow(check.installation);
+  }
+
   return {
     async get(clientKey) {
       return run('get', () => {
@@ -338,14 +348,11 @@ export function openSqliteStore(options: SqliteStoreOptions): InstallationStore 
         return row && fromRow(row, file);
       });
     },
+    async create(installation) {
+      return run('create', () => createRow(checkedRow(installation)));
+    },
     async save(installation) {
-      run('save', () => {
-        const check = checkInstallation(installation);
-        if (!check.ok) {
-          throw new InvalidInstallationError((installation as { clientKey?: unknown })?.clientKey, check.problems);
-        }
-        saveRow(toRow(check.installation));
-      });
+      run('save', () => saveRow(checkedRow(installation)));
     },
     async delete(clientKey) {
       return run('delete', () => deleteRow(clientKey));
@@ -369,6 +376,13 @@ function prepareStatements(db: SqliteDatabase, file: string) {
     return {
       select: db.prepare(`SELECT ${columns} FROM installations WHERE client_key = ?`),
       selectAll: db.prepare(`SELECT ${columns} FROM installations ORDER BY client_key`),
+      // A first install: the row that is already there, from this or another process, wins.
+      insertNew: db.prepare(
+        `INSERT INTO installations (${columns})
+         VALUES (@client_key, @key, @shared_secret, @base_url, @base_api_url, @product_type,
+                 @principal_json, @scopes_json, @installed_at, @updated_at)
+         ON CONFLICT (client_key) DO NOTHING`,
+      ),
       // Keeps installed_at: a re-install updates the secret, not when the app was first installed.
       upsert: db.prepare(
         `INSERT INTO installations (${columns})

@@ -126,6 +126,60 @@ export function describeStoreContract(name: string, open: () => InstallationStor
       expect(list[0]).toStrictEqual(versions[n]);
     });
 
+    it('create stores an unknown clientKey and answers true', async () => {
+      const store = fresh();
+      const installation = makeInstallation('j');
+      expect(await store.create(installation)).toBe(true);
+      expect(await store.get(installation.clientKey)).toStrictEqual(installation);
+      expect(await store.list()).toStrictEqual([installation]);
+    });
+
+    it('create answers false for a known clientKey and changes nothing, field for field', async () => {
+      const store = fresh();
+      const first = makeInstallation('k');
+      await store.save(first);
+      const intruder = makeInstallation('k', {
+        sharedSecret: 'an-intruders-shared-secret-0123456789',
+        principal: { type: 'user', account_id: '557058:intruder' },
+        scopes: ['webhook'],
+        installedAt: '2024-07-01T00:00:00.000Z',
+        updatedAt: '2024-07-01T00:00:00.000Z',
+      });
+      expect(await store.create(intruder)).toBe(false);
+      expect(await store.get(first.clientKey)).toStrictEqual(first);
+      expect(await store.create(first)).toBe(false);
+      expect(await store.list()).toStrictEqual([first]);
+    });
+
+    it('create stores again once the installation was deleted', async () => {
+      const store = fresh();
+      const [before, after] = [makeInstallation('l'), makeInstallation('l', { sharedSecret: 'after-the-uninstall-0123456789' })];
+      expect(await store.create(before)).toBe(true);
+      expect(await store.delete(before.clientKey)).toBe(true);
+      expect(await store.create(after)).toBe(true);
+      expect(await store.get(after.clientKey)).toStrictEqual(after);
+    });
+
+    it('create keeps a copy: mutating the given object afterwards changes nothing stored', async () => {
+      const store = fresh();
+      const installation = makeInstallation('m');
+      await store.create(installation);
+      installation.sharedSecret = 'changed-after-create-0123456789';
+      installation.principal!.display_name = 'changed after create';
+      expect(await store.get(installation.clientKey)).toStrictEqual(makeInstallation('m'));
+    });
+
+    it('of many concurrent creates for one clientKey exactly one answers true, and its secret is stored', async () => {
+      const store = fresh();
+      const contenders = Array.from({ length: 20 }, (_, n) =>
+        makeInstallation('n', { sharedSecret: `contender-${n}-0123456789`, scopes: [`s${n}`] }),
+      );
+      const answers = await Promise.all(contenders.map((c) => store.create(c)));
+      expect(answers.filter(Boolean)).toHaveLength(1);
+      const winner = contenders[answers.indexOf(true)]!;
+      expect(await store.list()).toStrictEqual([winner]);
+    });
+
     describe('refuses an invalid installation, storing nothing', () => {
       const secret = 'do-not-print-this-secret-value';
       const cyclic: Record<string, unknown> = { type: 'team' };
@@ -143,24 +197,26 @@ export function describeStoreContract(name: string, open: () => InstallationStor
         ['a clientKey with a lone surrogate', { clientKey: 'ari:\uD800' }, 'clientKey'],
         ['a missing key', { key: undefined }, 'key'],
       ];
-      for (const [what, overrides, field] of cases) {
-        it(`${what}: ERR_STORE_INVALID_INSTALLATION naming ${field}`, async () => {
+      for (const operation of ['save', 'create'] as const) {
+        for (const [what, overrides, field] of cases) {
+          it(`${operation}, ${what}: ERR_STORE_INVALID_INSTALLATION naming ${field}`, async () => {
+            const store = fresh();
+            const error = await rejection(
+              store[operation]({ ...makeInstallation('g', { sharedSecret: secret }), ...overrides } as Installation),
+            );
+            expect(isLabError(error, 'ERR_STORE_INVALID_INSTALLATION')).toBe(true);
+            expect((error as Error).message).toContain(`${field}:`);
+            expect((error as Error).message).not.toContain(secret);
+            expect(await store.list()).toStrictEqual([]);
+          });
+        }
+
+        it(`${operation}, something that is not an object at all`, async () => {
           const store = fresh();
-          const error = await rejection(
-            store.save({ ...makeInstallation('g', { sharedSecret: secret }), ...overrides } as Installation),
-          );
+          const error = await rejection(store[operation](null as unknown as Installation));
           expect(isLabError(error, 'ERR_STORE_INVALID_INSTALLATION')).toBe(true);
-          expect((error as Error).message).toContain(`${field}:`);
-          expect((error as Error).message).not.toContain(secret);
-          expect(await store.list()).toStrictEqual([]);
         });
       }
-
-      it('something that is not an object at all', async () => {
-        const store = fresh();
-        const error = await rejection(store.save(null as unknown as Installation));
-        expect(isLabError(error, 'ERR_STORE_INVALID_INSTALLATION')).toBe(true);
-      });
     });
 
     it('close() is idempotent and every later call rejects with ERR_STORE_CLOSED', async () => {
@@ -171,6 +227,7 @@ export function describeStoreContract(name: string, open: () => InstallationStor
       await store.close();
       const calls: [string, () => Promise<unknown>][] = [
         ['get', () => store.get(installation.clientKey)],
+        ['create', () => store.create(makeInstallation('i'))],
         ['save', () => store.save(installation)],
         ['delete', () => store.delete(installation.clientKey)],
         ['list', () => store.list()],
@@ -182,9 +239,9 @@ export function describeStoreContract(name: string, open: () => InstallationStor
       }
     });
 
-    it('behaves like a map under any sequence of saves and deletes', async () => {
+    it('behaves like a map under any sequence of creates, saves and deletes', async () => {
       const operation = fc.oneof(
-        fc.record({ op: fc.constant('save' as const), id: fc.integer({ min: 0, max: 5 }), n: fc.nat(99) }),
+        fc.record({ op: fc.constantFrom('save' as const, 'create' as const), id: fc.integer({ min: 0, max: 5 }), n: fc.nat(99) }),
         fc.record({ op: fc.constant('delete' as const), id: fc.integer({ min: 0, max: 5 }) }),
       );
       await fc.assert(
@@ -202,6 +259,11 @@ export function describeStoreContract(name: string, open: () => InstallationStor
               const time = new Date(Date.UTC(2025, 0, 1, 0, 0, step.n)).toISOString();
               const next = makeInstallation(id, { sharedSecret: `secret-${step.n}-0123456789`, installedAt: time, updatedAt: time });
               const existing = model.get(clientKey);
+              if (step.op === 'create') {
+                expect(await store.create(next)).toBe(!existing);
+                if (!existing) model.set(clientKey, next);
+                continue;
+              }
               model.set(clientKey, existing ? { ...next, installedAt: existing.installedAt } : next);
               await store.save(next);
             }
