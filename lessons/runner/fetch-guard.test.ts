@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { installFetchGuard, type FetchHolder } from './fetch-guard.ts';
-import { isLoopbackUrl } from './loopback.ts';
+import { isLoopbackUrl } from '../../src/http/loopback.ts';
 
 describe('isLoopbackUrl', () => {
   it.each([

@@ -1,5 +1,5 @@
 import { OfflineRequestError } from './errors.ts';
-import { isLoopbackUrl } from './loopback.ts';
+import { isLoopbackUrl } from '../../src/http/loopback.ts';
 
 /** Where the global `fetch` lives: `globalThis`, or a stand-in in tests. */
 export interface FetchHolder {

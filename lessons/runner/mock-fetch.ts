@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'msw';
 import { MockNoAnswerError, OfflineRequestError } from './errors.ts';
-import { isLoopbackUrl } from './loopback.ts';
+import { isLoopbackUrl } from '../../src/http/loopback.ts';
 
 /** Options of {@link createMockFetch}. */
 export interface MockFetchOptions {

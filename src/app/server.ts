@@ -14,6 +14,7 @@ import { startOfflineMock } from '../../lessons/runner/mock.ts';
 import { ConfigError, loadConfig } from '../config.ts';
 import type { Config } from '../config.ts';
 import { isLabError } from '../errors.ts';
+import { isLoopbackUrl } from '../http/loopback.ts';
 import { openSqliteStore } from '../store/sqlite.ts';
 import { startServer } from './start-server.ts';
 import { parseTrustProxy } from './trust-proxy.ts';
@@ -37,9 +38,7 @@ function fail(error: unknown): never {
  * (`npm run fake-bitbucket`): then the app must really talk to that fake over HTTP.
  */
 function needsInProcessMock(config: Config): boolean {
-  if (config.live) return false;
-  const { hostname } = new URL(config.bitbucketUrl);
-  return !['127.0.0.1', 'localhost', '[::1]', '::1'].includes(hostname);
+  return !config.live && !isLoopbackUrl(config.bitbucketUrl);
 }
 
 async function main(): Promise<void> {
