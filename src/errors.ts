@@ -27,3 +27,28 @@ export class LabError extends Error {
 export function isLabError(error: unknown, code?: string): error is LabError {
   return error instanceof LabError && (code === undefined || error.code === code);
 }
+
+/**
+ * The lessons' slugs, for error messages that say where to read more. lessons/manifest.json is the
+ * source of lesson order; src/ does not read it (it is copied into apps without the lessons), and a
+ * test keeps the two equal.
+ */
+export const LESSON_SLUGS: Readonly<Record<number, string>> = Object.freeze({
+  1: 'descriptor',
+  2: 'lifecycle',
+  3: 'sign-jwt',
+  4: 'exchange',
+  5: 'api-call',
+  6: 'incoming-jwt',
+  7: 'the-app',
+});
+
+/**
+ * How a message names a lesson.
+ *
+ * @example lessonName(4) // 'lesson 4 (exchange)'
+ */
+export function lessonName(lesson: number): string {
+  const slug = LESSON_SLUGS[lesson];
+  return slug ? `lesson ${lesson} (${slug})` : `lesson ${lesson}`;
+}

@@ -1,3 +1,4 @@
+import { untilAborted } from '../../src/http/until-aborted.ts';
 import type { RequestHandler } from 'msw';
 import { MockNoAnswerError, OfflineRequestError } from './errors.ts';
 import { isLoopbackUrl } from '../../src/http/loopback.ts';
@@ -12,15 +13,6 @@ export interface MockFetchOptions {
   passthrough: typeof fetch;
 }
 
-/** Rejects with the signal's reason as soon as it aborts, as `fetch` does. */
-function untilAborted<T>(signal: AbortSignal, promise: Promise<T>): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
-}
 
 /**
  * The `fetch` of an offline lesson: requests to Bitbucket's origins are answered by the mock's

@@ -1,4 +1,4 @@
-import { LabError } from '../errors.ts';
+import { LabError, lessonName } from '../errors.ts';
 
 /**
  * Errors of the transport itself, shared by the token exchange (lesson 4) and the REST client
@@ -6,15 +6,6 @@ import { LabError } from '../errors.ts';
  * `target` (`METHOD url`, never a secret) so a message says which call failed.
  */
 
-const LESSON_SLUGS: Readonly<Record<number, string>> = {
-  1: 'descriptor',
-  2: 'lifecycle',
-  3: 'sign-jwt',
-  4: 'exchange',
-  5: 'api-call',
-  6: 'incoming-jwt',
-  7: 'the-app',
-};
 
 /**
  * The sentence that ends an error message: where the learner reads more.
@@ -22,8 +13,8 @@ const LESSON_SLUGS: Readonly<Record<number, string>> = {
  * @example seeLesson(4) // 'Lesson 4 (exchange) explains this.'
  */
 export function seeLesson(lesson: number): string {
-  const slug = LESSON_SLUGS[lesson];
-  return slug ? `Lesson ${lesson} (${slug}) explains this.` : `Lesson ${lesson} explains this.`;
+  const name = lessonName(lesson);
+  return `${name[0]!.toUpperCase()}${name.slice(1)} explains this.`;
 }
 
 /** Hints for the system error codes that Node's fetch reports in `cause`. */

@@ -1,3 +1,4 @@
+import { untilAborted } from './until-aborted.ts';
 import { isLabError } from '../errors.ts';
 import { AbortedError, InvalidOptionError, NetworkError, ResponseTooLargeError, TimeoutError } from './errors.ts';
 import { awaitGate } from './gated-fetch.ts';
@@ -132,13 +133,3 @@ async function readBody(response: Response, o: SendOptions): Promise<string> {
   return text + decoder.decode();
 }
 
-/** Settles with `promise`, or rejects as soon as `signal` aborts, whichever comes first. */
-function untilAborted<T>(signal: AbortSignal, promise: Promise<T>): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
-    // Handlers on `promise` also keep a late rejection, after the abort, from going unhandled.
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
-}

@@ -1,4 +1,4 @@
-import { LabError } from '../errors.ts';
+import { LabError, lessonName } from '../errors.ts';
 
 /**
  * The errors of signing and verifying Connect JWTs, one class per code.
@@ -49,19 +49,9 @@ export interface JwtErrorOptions {
   cause?: unknown;
 }
 
-const LESSON_SLUGS: Readonly<Record<number, string>> = {
-  1: 'descriptor',
-  2: 'lifecycle',
-  3: 'sign-jwt',
-  4: 'exchange',
-  5: 'api-call',
-  6: 'incoming-jwt',
-  7: 'the-app',
-};
 
 function seeLesson(lesson: number): string {
-  const slug = LESSON_SLUGS[lesson];
-  return slug ? `See lesson ${lesson} (${slug}).` : `See lesson ${lesson}.`;
+  return `See ${lessonName(lesson)}.`;
 }
 
 /** Builds the message and options every class passes to {@link LabError}. */
