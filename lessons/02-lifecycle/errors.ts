@@ -49,19 +49,3 @@ export class ForgedReinstallAcceptedError extends LabError {
   }
 }
 
-/**
- * A step needs what an earlier step of the same run left in `ctx.state`, and that step has not run.
- *
- * @example
- * if (!payload) throw new StepStateError(2, 1)
- */
-export class StepStateError extends LabError {
-  constructor(step: number, earlier: number) {
-    super(
-      'ERR_STEP_STATE',
-      `Step ${step} of lesson 2 uses what step ${earlier} received, and step ${earlier} has not run in this run. ` +
-        'Run the whole lesson: npm run lesson 2',
-      { lesson: LIFECYCLE_LESSON },
-    );
-  }
-}

@@ -18,7 +18,8 @@ import { clientKeyFor } from '../../mocks/fixtures/lifecycle.ts';
 import type { InstalledPayload } from '../../mocks/fixtures/types.ts';
 import { noInstallationError } from '../runner/installation.ts';
 import { defineLesson, type LessonContext } from '../runner/lesson.ts';
-import { ForgedReinstallAcceptedError, LifecycleAnswerError, StepStateError } from './errors.ts';
+import { StepStateError } from '../runner/errors.ts';
+import { ForgedReinstallAcceptedError, LifecycleAnswerError } from './errors.ts';
 import { withLocalApp, type LocalApp } from './local-app.ts';
 
 /** The second workspace of step 6: installed and uninstalled again, so the real installation stays. */
@@ -153,13 +154,13 @@ function glance(payload: InstalledPayload): Record<string, string> {
 
 function payloadOf(ctx: LessonContext, step: number): InstalledPayload {
   const payload = ctx.state[PAYLOAD_KEY] as InstalledPayload | undefined;
-  if (!payload) throw new StepStateError(step, 1);
+  if (!payload) throw new StepStateError({ lesson: 2, step, earlier: 1, needs: 'the installed payload' });
   return payload;
 }
 
 async function storedOf(ctx: LessonContext, clientKey: string, step: number): Promise<Installation> {
   const stored = await ctx.store.get(clientKey);
-  if (!stored) throw new StepStateError(step, 1);
+  if (!stored) throw new StepStateError({ lesson: 2, step, earlier: 1, needs: 'the stored installation' });
   return stored;
 }
 

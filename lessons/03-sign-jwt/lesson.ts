@@ -12,7 +12,8 @@ import { quoteServerText } from '../../src/http/server-text.ts';
 import { redactSecret } from '../../src/redact.ts';
 import { defineLesson, type LessonContext } from '../runner/lesson.ts';
 import { UsageError } from '../runner/errors.ts';
-import { StepStateError, TamperAcceptedError } from './errors.ts';
+import { StepStateError } from '../runner/errors.ts';
+import { TamperAcceptedError } from './errors.ts';
 
 /** What the lesson signs for: the JWT grant, as lesson 4 sends it. */
 const METHOD = 'POST';
@@ -41,7 +42,7 @@ function iso(seconds: unknown): string {
 
 function tokenOf(ctx: LessonContext, step: number): string {
   const token = ctx.state[TOKEN_KEY];
-  if (typeof token !== 'string') throw new StepStateError(step, 4);
+  if (typeof token !== 'string') throw new StepStateError({ lesson: 3, step, earlier: 4, needs: 'the token' });
   return token;
 }
 

@@ -142,3 +142,21 @@ export class MockNoAnswerError extends LabError {
     );
   }
 }
+
+/**
+ * A step ran without what an earlier step of the same run leaves in `ctx.state` (only when a test
+ * or a future runner runs steps out of order: the CLI always runs them all, in order).
+ *
+ * @example
+ * if (!token) throw new StepStateError({ lesson: 3, step: 5, earlier: 4, needs: 'the token' })
+ */
+export class StepStateError extends LabError {
+  constructor(o: { lesson: number; step: number; earlier: number; needs: string }) {
+    super(
+      'ERR_STEP_STATE',
+      `Step ${o.step} of lesson ${o.lesson} uses ${o.needs} from step ${o.earlier}, and step ${o.earlier} has not run ` +
+        `in this run. Run the whole lesson: npm run lesson ${o.lesson}`,
+      { lesson: o.lesson },
+    );
+  }
+}
