@@ -8,7 +8,7 @@ import { keepGate } from '../../src/http/gated-fetch.ts';
 import { join } from 'node:path';
 import { buildDescriptor, type Descriptor } from '../../src/connect/descriptor.ts';
 import { quoteServerText } from '../../src/http/server-text.ts';
-import { canonicalRequest, queryStringHash } from '../../src/jwt/qsh.ts';
+import { canonicalRequest } from '../../src/jwt/qsh.ts';
 import { decodeUnverified } from '../../src/jwt/verify.ts';
 import type { Installation } from '../../src/store/installation.ts';
 import { installApp, uninstallApp, type InstallResult } from '../../mocks/install.ts';
@@ -237,7 +237,6 @@ export default defineLesson({
             `| \`qsh\` | \`${String(claims.qsh).slice(0, 12)}…\` | SHA-256 of \`${canonical}\`: the token is good for this request only (lesson 3). |`,
           ].join('\n'),
         );
-        ctx.show('SHA-256 of the canonical request', `${queryStringHash('POST', descriptor.lifecycle.installed)} (${canonical})`);
         ctx.say(
           'The signature is the third part (shown redacted). On a **first** install the app can only check it with the secret in the ' +
             'payload itself, which proves nothing about the sender: trust on first use. Every later call is checked against the **stored** secret.',

@@ -242,7 +242,8 @@ export default defineLesson({
           now: ctx.now,
         });
         ctx.say(
-          `Verified with the stored secret, as the token endpoint checks it: signature, \`iss\`, \`sub\`, times and qsh all hold, until ${iso(verified.claims.exp)}.`,
+          `Verified with the stored secret, as the simulated token endpoint checks it: signature, \`iss\`, \`sub\`, times and qsh all hold, until ${iso(verified.claims.exp)}. ` +
+            '(Whether real Bitbucket checks the qsh here is unsettled, step 2.)',
         );
 
         // Change one claim, keep the signature: what someone without the secret could do.

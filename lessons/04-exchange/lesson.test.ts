@@ -86,6 +86,10 @@ describe('Lesson 4: swapping the JWT for an access token (offline)', () => {
     expect(out, 'expires_in in seconds, as Bitbucket sends it').toContain('`7200`');
     expect(out, 'the expiry as a readable time, counted from when the request was sent').toContain('2026-01-01 02:00:00 UTC**, in 2 h 0 min');
     expect(out, 'the JWT grant has no refresh token').toContain('no `refresh_token`');
+    expect(out, "state's value for the JWT grant is not documented: the lesson must not invent a meaning").toContain(
+      'not documented',
+    );
+    expect(out, 'nor call the mock\'s value Bitbucket\'s own label').not.toContain('label for the grant');
   });
 
   it('Step 4: Mistake: the Bearer scheme instead of JWT', async () => {
@@ -139,6 +143,21 @@ describe('Lesson 4: swapping the JWT for an access token (offline)', () => {
 
   it('never prints the shared secret', () => {
     expect(ctx.output()).not.toContain(SHARED_SECRET);
+  });
+});
+
+describe('Lesson 4 under a failure SCENARIO', () => {
+  it('Step 1 says the scenario hits REST calls (lesson 5), not the token endpoint, so nothing changes here', async () => {
+    const ctx = await createTestContext({ installations: [installation], now: () => NOW, env: { SCENARIO: 'rate-limited' } });
+    try {
+      const out = await runStep(ctx, 'Swap a signed JWT for an access token');
+      expect(ctx.exchanges.at(-1)?.response?.status, 'the token endpoint is not rate-limited by the scenario').toBe(200);
+      expect(out, 'a learner who set SCENARIO is told why nothing failed, and where to see it').toContain(
+        'SCENARIO=rate-limited npm run lesson 5',
+      );
+    } finally {
+      await ctx.close();
+    }
   });
 });
 

@@ -111,7 +111,8 @@ const MISTAKES = {
       bend: (headers) => headers.set('authorization', (headers.get('authorization') ?? '').replace(/^JWT /, 'Bearer ')),
     }),
     lesson:
-      'Bitbucket does not see a JWT at all, so it answers as for an anonymous client. Fix: `Authorization: JWT <jwt>`. ' +
+      'Bitbucket looks for client credentials and finds none: this is the body it was seen to send to such a request. ' +
+      'Fix: `Authorization: JWT <jwt>`. ' +
       '(And not `-u` in curl: that sends `Basic`.)',
   },
   expired: {
@@ -215,6 +216,13 @@ export default defineLesson({
             `sharedSecret and POSTs it to the token endpoint, \`${endpoint}\`, with the scheme \`JWT\` and the form field ` +
             `\`grant_type=${JWT_GRANT_TYPE}\`. \`exchangeJwtForToken\` does both; here is the exchange:`,
         );
+        // A learner who sets SCENARIO here and sees nothing change deserves to know why.
+        if (!ctx.live && ctx.config.scenario !== 'happy') {
+          ctx.say(
+            `**SCENARIO=${ctx.config.scenario}** is set: its fault hits REST API calls, not the token endpoint, so this ` +
+              `lesson runs as without it. \`SCENARIO=${ctx.config.scenario} npm run lesson 5\` shows the client coping with it.`,
+          );
+        }
         const { token, sent } = await grantOf(ctx);
         const { header, claims } = decodeUnverified(jwtOf(sent));
         ctx.say('The JWT it signed (header and claims are only base64url, anyone can read them; the signature is what counts):');
@@ -268,7 +276,7 @@ export default defineLesson({
           scopes: 'One space-separated string (key plural): the app\'s scopes (descriptor, lesson 1), or fewer when `scope` was sent.',
           expires_in: 'Seconds from now. Atlassian\'s page says one hour; Bitbucket was seen to send 7200. Trust this field.',
           token_type: '`bearer`: how to present it.',
-          state: 'Bitbucket\'s label for the grant. Nothing to do with it.',
+          state: 'Present in Bitbucket\'s token answers; its value for this grant is not documented (this one is the simulated Bitbucket\'s). Nothing to do with it.',
           refresh_token: 'Unexpected for the JWT grant: ignore it, sign a fresh JWT instead.',
         };
         const rows = Object.entries(body).map(([field, value]) => {
@@ -334,7 +342,7 @@ export default defineLesson({
         ctx.say(
           ctx.live
             ? 'These are real Bitbucket\'s answers. The *unsettled* rows are ones the public record does not document: if they differ from the offline mock\'s, the mock (mocks/token-endpoint.ts) should learn them.'
-            : 'The bodies of the other two are the ones Bitbucket was seen to send. The *unsettled* ones are the mock\'s ' +
+            : 'The other two bodies are ones Bitbucket was seen to send (captured, not from its documentation). The *unsettled* ones are the mock\'s ' +
                 'choice: Bitbucket documents no answer to a bad signature or an expired JWT. ' +
                 'A live run (`LIVE=1 npm run lesson 4 -- --mistakes`) shows the real ones. Whatever the exact status, the fix is the same: a fresh JWT, signed with the current secret, sent as `Authorization: JWT`.',
         );

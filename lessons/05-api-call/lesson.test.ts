@@ -83,6 +83,8 @@ describe('Lesson 5: calling the REST API (offline, SCENARIO=happy)', () => {
     expect(out, 'each page and its next link').toMatch(/│ 1\s+│ \(no query\)\s+│ 10\s+│ \?page=2\s+│/);
     expect(out).toMatch(/│ 3\s+│ \?page=3\s+│ 3\s+│ none: last page\s+│/);
     expect(out, 'every repository of the workspace').toContain('**23 repositories** in 3 pages');
+    expect(out, 'a few names, not all 23: the table already shows the counts').toMatch(/`teamsinspace\/fuel-monitor`\s+and\s+20\s+more\./);
+    expect(out, 'the last repository is not listed by name').not.toContain('`teamsinspace/sandbox`');
   });
 
   it('Step 3: Get one repository and its clone URL', async () => {

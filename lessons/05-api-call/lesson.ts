@@ -125,6 +125,14 @@ function answersSince(ctx: LessonContext, from: number): string[] {
   return (ctx.mock?.state.log.slice(from) ?? []).map((entry) => `${entry.endpoint} → ${entry.status ?? 'no answer'}`);
 }
 
+/** A few repository names, not two dozen: the page table already shows the counts. */
+function someNames(repositories: readonly { full_name: string }[], shown = 3): string {
+  if (repositories.length === 0) return 'none';
+  const names = repositories.slice(0, shown).map((r) => `\`${r.full_name}\``);
+  const rest = repositories.length - shown;
+  return rest > 0 ? `${names.join(', ')} and ${rest} more` : names.join(', ');
+}
+
 /** Gets the workspace while the offline Bitbucket plays `scenario`, then shows what it answered. */
 async function getWorkspaceUnder(ctx: LessonContext, mock: BitbucketMock, session: Session, scenario: ScenarioName): Promise<void> {
   const logStart = mock.state.log.length;
@@ -241,7 +249,7 @@ export default defineLesson({
         ctx.say(
           `**${repositories.length} repositories** in ${pages.length} page${pages.length === 1 ? '' : 's'}` +
             `${size === undefined ? '' : ` (the first page said \`size\`: ${size})`}, with ${pages.length} API call${pages.length === 1 ? '' : 's'} ` +
-            `and the same token: ${repositories.map((r) => `\`${r.full_name}\``).join(', ') || 'none'}.`,
+            `and the same token: ${someNames(repositories)}.`,
         );
         if ((pagelen ?? DEFAULT_PAGELEN) < 100) {
           ctx.say('With `pagelen: 100` (`--pagelen=100`), the same list takes up to 10 times fewer calls, and every call counts against the hourly rate limit.');
@@ -355,7 +363,7 @@ export default defineLesson({
         ctx.say(
           'The client retries at most 3 times in all (429s, 5xx and network errors together). Asked to wait more than 60 s, or ' +
             'past its retries, it stops with `ERR_RATE_LIMITED` and the wait in `retryAfterMs`. Without `Retry-After` (Bitbucket ' +
-            'does not always send it) it backs off exponentially, with jitter. Never retry a 429 at once in a loop.',
+            'may not always send it: that is unsettled) it backs off exponentially, with jitter. Never retry a 429 at once in a loop.',
         );
       },
     },

@@ -106,7 +106,7 @@ describe('Lesson 7: the Connect app, end to end (offline)', () => {
       `shows the repository **${REPOSITORY.name}** (\`${REPOSITORY.full_name}\`)`,
     );
     expect(out, 'the mock\'s side of the same page load').toContain('GET /2.0/repositories/{workspace}/{repo_slug} → 200');
-    expect(out, 'the claims the app verified: Bitbucket signs as the installation').toContain(`"iss": "${INSTALLATION.clientKey}"`);
+    expect(out, 'the claims the app verified: Bitbucket signs as the installation').toContain(`iss = aud = ${INSTALLATION.clientKey}, exp - iat = 3600 s`);
   });
 
   it('Step 5: Open it again: the access token comes from the cache', async () => {

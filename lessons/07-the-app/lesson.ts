@@ -336,7 +336,9 @@ export default defineLesson({
             ].join('\n'),
           );
           showWhatTheAppSent(ctx, sent, mockLogBefore);
-          ctx.show('Claims the app verified', decodeUnverified(token).claims);
+          const { claims } = decodeUnverified(token);
+          // One line: the page's HTML above shows every claim already.
+          ctx.show('The app verified', `iss = aud = ${String(claims.iss)}, exp - iat = ${Number(claims.exp) - Number(claims.iat)} s`);
           const fullName = pageField(html, 'full_name');
           if (!fullName) throw new PageWithoutRepositoryError(repositoryUuid(ctx));
           ctx.say(`The HTML the app returned shows the repository **${pageField(html, 'name') ?? fullName}** (\`${fullName}\`): the REST API's answer, rendered inside Bitbucket.`);
