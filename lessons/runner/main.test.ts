@@ -262,9 +262,10 @@ describe('runLessonCli: a lesson that passes', () => {
     expect(readProgress(run.dataDir).completed).toEqual([1]);
   });
 
-  it('writes the transcript even without HTTP exchanges', async () => {
+  it('writes the transcript even without HTTP exchanges, but does not point to an empty one', async () => {
     const run = await runCli(['1']);
     expect(readFileSync(join(run.dataDir, 'lesson-01.http'), 'utf8')).toMatch(/^# npm run lesson 1: Hello\n/);
+    expect(run.stdout).not.toContain('Transcript of the HTTP exchanges');
   });
 });
 
@@ -340,6 +341,7 @@ describe('runLessonCli: lessons that need an installation', () => {
     expect(run.stdout).toMatch(/^✓ Step 2: Call the REST API$/m);
     expect(run.stdout, 'the exchange is shown').toContain('→ POST https://bitbucket.org/site/oauth2/access_token');
     expect(run.stdout).toContain('← 200 OK');
+    expect(run.stdout, 'a lesson that sent requests points to its transcript').toContain(`Transcript of the HTTP exchanges: ${join(run.dataDir, 'lesson-03.http')}`);
 
     const { registered, issued } = JSON.parse(readFileSync(dump, 'utf8')) as { registered: string[]; issued: string[] };
     const sharedSecrets = await storedSecrets(run.dataDir);

@@ -341,7 +341,7 @@ async function runLesson(options: RunLessonOptions): Promise<number> {
     await registerStoredSecrets(store, output);
     transcript.write();
     if (result.interrupted) return EXIT.interrupted;
-    printOutcome(o, result, transcript.path);
+    printOutcome(o, result, transcript.exchanges > 0 ? transcript.path : undefined);
     if (result.ok) markCompleted(config.dataDir, entry.number);
     return result.ok ? EXIT.ok : EXIT.failed;
   } finally {
@@ -416,21 +416,25 @@ function printHeader(o: LessonRun): void {
   output.line();
 }
 
-function printOutcome(o: LessonRun, result: StepsResult, transcript: string): void {
+function printOutcome(o: LessonRun, result: StepsResult, transcript: string | undefined): void {
   const { output, entry, manifest } = o;
   const style = output.style;
   const total = o.lesson.steps.length;
   if (result.failure) {
     output.line(style.red(`✗ Lesson ${entry.number} stopped at step ${result.failure.step} of ${total}.`));
-    output.line(`Transcript of the HTTP exchanges: ${transcript}`);
+    if (transcript) output.line(`Transcript of the HTTP exchanges: ${transcript}`);
     output.line(`Fix what the message above says, then run: npm run lesson ${entry.number}`);
     output.line(`More on this lesson: npm run notes ${entry.number}`);
     return;
   }
   const next = manifest[manifest.indexOf(entry) + 1];
   output.line(style.green(`✓ Lesson ${entry.number} complete: ${total} of ${total} steps passed.`));
-  output.line(`Transcript of the HTTP exchanges: ${transcript}`);
-  output.line(next ? `Next: npm run lesson ${next.number}  (${next.title})` : 'That was the last lesson.');
+  if (transcript) output.line(`Transcript of the HTTP exchanges: ${transcript}`);
+  output.line(
+    next
+      ? `Next: npm run lesson ${next.number}  (${next.title})`
+      : 'That was the last lesson. Next, rehearse it all in a browser: npm run rehearse',
+  );
   output.line(`Read more: npm run notes ${entry.number}`);
 }
 

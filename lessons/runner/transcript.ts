@@ -5,6 +5,8 @@ import { formatExchangeAsHttp, type HttpExchange } from './exchange.ts';
 /** The `.http` transcript of one lesson run, rewritten after each exchange so it survives a crash. */
 export interface Transcript {
   readonly path: string;
+  /** How many exchanges it holds: a lesson that sends nothing has no transcript worth pointing to. */
+  readonly exchanges: number;
   /** Records an exchange under its step's title and rewrites the file. */
   add(title: string, exchange: HttpExchange): void;
   /** Rewrites the file, redacting with the secrets known now (some may have been registered since the last write). */
@@ -50,6 +52,9 @@ export function createTranscript(o: { path: string; heading: string[]; redact: (
   };
   return {
     path: o.path,
+    get exchanges() {
+      return entries.length;
+    },
     add(title, exchange) {
       entries.push(formatExchangeAsHttp(title, exchange));
       write();
