@@ -261,4 +261,20 @@ describe('the lifecycle behind a context path', () => {
     expect(kept.response.status).toBe(204);
     expect(app.lines.some((line) => line.includes('path=/app/installed status=204'))).toBe(true);
   });
+
+  it('verifies a stripped request whose path merely starts with the context path\'s letters (BASE_URL .../i, POST /installed)', async () => {
+    await app.close();
+    app = await startTestApp({ env: { BASE_URL: `${TEST_BASE_URL}/i` } });
+    // Signed over POST&/installed&; the path /installed must not lose its "/i" to the context path.
+    const stripped = await app.install({ sharedSecret: SECRET });
+    expect(stripped.response.status).toBe(204);
+    const kept = await app.install({ sharedSecret: SECRET, appBaseUrl: `${app.url}/i` });
+    expect(kept.response.status).toBe(204);
+    const uninstalled = await app.productJwt({ clientKey: stripped.clientKey, sharedSecret: SECRET, method: 'POST', url: '/uninstalled' });
+    const result = await post('/uninstalled', {
+      body: JSON.stringify(uninstalledPayload(stripped.payload)),
+      headers: { 'Content-Type': 'application/json', Authorization: `JWT ${uninstalled}` },
+    });
+    expect(result.status).toBe(204);
+  });
 });

@@ -4,7 +4,8 @@ import { TEAMS_IN_SPACE } from '../../mocks/fixtures/accounts.ts';
 import { repositoryFixtures } from '../../mocks/fixtures/repositories.ts';
 import { startMockServer, type MockServer } from '../../mocks/server.ts';
 import type { ScenarioName } from '../config.ts';
-import { startTestApp, type TestApp } from './test-support/harness.ts';
+import { startTestApp, TEST_BASE_URL, type TestApp } from './test-support/harness.ts';
+import { readableTime } from './views/repo-page.ts';
 
 const SECRET = 'repo-page-test-secret-0123456789abcdef-QRS';
 const REPOSITORY = repositoryFixtures()[0]!;
@@ -19,8 +20,8 @@ afterEach(async () => {
 });
 
 /** The app (real fetch, so msw answers for Bitbucket), the mock on the same store, one installation. */
-async function setUp(scenario: ScenarioName = 'happy') {
-  app = await startTestApp({ deps: { fetch: undefined } });
+async function setUp(scenario: ScenarioName = 'happy', env: NodeJS.ProcessEnv = {}) {
+  app = await startTestApp({ env, deps: { fetch: undefined } });
   bitbucket = startMockServer({ installations: app.store, scenario });
   const installed = await app.install({ sharedSecret: SECRET });
   expect(installed.response.status).toBe(204);
@@ -116,6 +117,14 @@ describe('GET /oauth-callback: the JWT Authorization Grant page', () => {
     expect(bitbucket!.mock.state.counts.exchanges).toBeGreaterThan(exchanges);
   });
 
+  it('verifies the qsh behind a proxy that strips a context path the route starts with (BASE_URL .../o)', async () => {
+    const { clientKey } = await setUp('happy', { BASE_URL: `${TEST_BASE_URL}/o` });
+    // Signed over GET&/oauth-callback&...: the stripped path must not lose its "/o" to the context path.
+    const stripped = await loadPage({ clientKey });
+    expect(stripped.response.status).toBe(200);
+    expect(stripped.html).toContain(REPOSITORY.full_name);
+  });
+
   it('gets a fresh token and retries once when the API says the token expired', async () => {
     const { clientKey } = await setUp('expired-token');
     const { response, html } = await loadPage({ clientKey });
@@ -208,5 +217,14 @@ describe('GET /oauth-callback: refusals are readable HTML pages with the right s
     await expectErrorPage(result, 502, 'ERR_GRANT_UNAUTHORIZED_CLIENT');
     expect(result.html).toContain('/lessons/4');
     expect(app!.lines.some((line) => line.includes('upstream error') && line.includes('ERR_GRANT_UNAUTHORIZED_CLIENT'))).toBe(true);
+  });
+});
+
+describe('readableTime', () => {
+  it('shows a time beyond what a Date holds as it is, instead of throwing (a 500 for the whole page)', () => {
+    // A verified JWT may carry exp: 1e300 (it is not expired), and a token endpoint may answer expires_in: 1e300.
+    expect(readableTime(1e300, 0)).toBe('1e+300');
+    expect(readableTime('soon', 0)).toBe('soon');
+    expect(readableTime(1735693200, Date.UTC(2025, 0, 1))).toBe('2025-01-01T01:00:00.000Z (in 60 min)');
   });
 });

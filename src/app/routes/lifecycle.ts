@@ -7,6 +7,7 @@ import type { ErrorContext } from '../error-handler.ts';
 import type { RouteKind } from '../error-status.ts';
 import { jsonBody } from '../json-body.ts';
 import type { SafeLogger } from '../logger.ts';
+import { requestUrlAsAddressed } from '../request-url.ts';
 
 /**
  * What the lifecycle routes need.
@@ -24,9 +25,9 @@ export interface LifecycleRouteDeps {
   tokenCache: TokenCache;
 }
 
-/** The framework-free request the lifecycle functions take: the URL exactly as received. */
-function lifecycleRequest(req: Request) {
-  return { method: req.method, url: req.originalUrl, headers: req.headers, body: req.body as unknown };
+/** The framework-free request the lifecycle functions take: the URL as Bitbucket addressed (and signed) it. */
+function lifecycleRequest(req: Request, appBaseUrl: string) {
+  return { method: req.method, url: requestUrlAsAddressed(req, appBaseUrl), headers: req.headers, body: req.body as unknown };
 }
 
 /** Errors of lifecycle routes are JSON for Bitbucket, with statuses chosen for this route. */
@@ -56,7 +57,7 @@ export function lifecycleRoutes(deps: LifecycleRouteDeps): Router {
   const options = { store: deps.store, appBaseUrl: deps.appBaseUrl, appKey: deps.appKey, now: deps.now };
 
   const installed: RequestHandler = async (req, res) => {
-    const { installation, outcome } = await handleInstalled(lifecycleRequest(req), options);
+    const { installation, outcome } = await handleInstalled(lifecycleRequest(req, deps.appBaseUrl), options);
     deps.log.info(
       `installed clientKey=${installation.clientKey} outcome=${String(outcome)} id=${String(res.locals.requestId)}`,
       [installation.sharedSecret, ...payloadSecret(req.body)],
@@ -65,7 +66,7 @@ export function lifecycleRoutes(deps: LifecycleRouteDeps): Router {
   };
 
   const uninstalled: RequestHandler = async (req, res) => {
-    const { clientKey, removed } = await handleUninstalled(lifecycleRequest(req), options);
+    const { clientKey, removed } = await handleUninstalled(lifecycleRequest(req, deps.appBaseUrl), options);
     // Verified, but already gone (a concurrent uninstall): the same answer as an unknown client.
     if (!removed) throw new InstallationUnknownError(clientKey);
     // Bitbucket revokes the app's tokens on uninstall; the cache must not hand them out.

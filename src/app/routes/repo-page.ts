@@ -7,6 +7,7 @@ import type { InstallationStore } from '../../store/installation.ts';
 import type { ErrorContext } from '../error-handler.ts';
 import { InstallationWithoutPrincipalError, InvalidParameterError } from '../errors.ts';
 import type { RecordedRequest, RequestRecorder } from '../request-recorder.ts';
+import { requestUrlAsAddressed } from '../request-url.ts';
 import { renderRepoPage, type RepositoryView, type TokenStep } from '../views/repo-page.ts';
 
 /**
@@ -61,7 +62,7 @@ export function repoPage(deps: RepoPageDeps): RequestHandler {
     res.setHeader('Cache-Control', 'no-store');
 
     const { token, claims, installation } = await verifyRequest(
-      { method: req.method, url: req.originalUrl, headers: req.headers },
+      { method: req.method, url: requestUrlAsAddressed(req, deps.appBaseUrl), headers: req.headers },
       { store: deps.store, appBaseUrl: deps.appBaseUrl, now: deps.now },
     );
     const repoUuid = parseRepoUuid(req.query.repoUuid);

@@ -60,9 +60,11 @@ export interface RepoPageView {
  * @example readableTime(1735693200, Date.UTC(2025, 0, 1)) // '2025-01-01T01:00:00.000Z (in 60 min)'
  */
 export function readableTime(seconds: unknown, nowMs: number): string {
-  if (typeof seconds !== 'number' || !Number.isFinite(seconds)) return String(seconds);
-  const iso = new Date(seconds * 1000).toISOString();
-  const deltaMin = Math.round((seconds * 1000 - nowMs) / 60_000);
+  const date = new Date(typeof seconds === 'number' ? seconds * 1000 : Number.NaN);
+  // Beyond what a Date holds (a claim or expires_in of 1e300): shown as it is, not a RangeError (500).
+  if (Number.isNaN(date.getTime())) return String(seconds);
+  const iso = date.toISOString();
+  const deltaMin = Math.round((date.getTime() - nowMs) / 60_000);
   const relative = deltaMin === 0 ? 'now' : deltaMin > 0 ? `in ${deltaMin} min` : `${-deltaMin} min ago`;
   return `${iso} (${relative})`;
 }
