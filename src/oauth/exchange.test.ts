@@ -9,7 +9,7 @@ import { exchangeJwtForToken, JWT_GRANT_TYPE, tokenEndpoint } from './exchange.t
 
 const NOW = Date.parse('2026-03-01T12:00:00Z');
 const now = () => NOW;
-const ENDPOINT = 'https://bitbucket.example/site/oauth2/access_token';
+const ENDPOINT = 'https://bitbucket.org/site/oauth2/access_token';
 
 const installation: Installation = {
   clientKey: 'ari:cloud:bitbucket::app/{c0ffee00-0000-4000-8000-000000000001}/jwt-grant-tutorial',
@@ -130,6 +130,13 @@ describe('exchangeJwtForToken: the request', () => {
     const seen = tokenEndpointAnswers(() => HttpResponse.json(TOKEN_BODY));
     await exchangeJwtForToken({ installation, now, scope: [] });
     expect(seen[0]?.body).toBe('grant_type=urn%3Abitbucket%3Aoauth2%3Ajwt');
+  });
+
+  it('goes to https://bitbucket.org by default, never to the baseUrl an installer sent', async () => {
+    // installation.baseUrl is https://bitbucket.example: whoever installs first chooses it.
+    const seen = tokenEndpointAnswers(() => HttpResponse.json(TOKEN_BODY));
+    await exchangeJwtForToken({ installation, now });
+    expect(seen).toHaveLength(1);
   });
 
   it('uses bitbucketUrl over installation.baseUrl, and hashes the path relative to it', async () => {

@@ -34,6 +34,9 @@ const MAX_TOKEN_RESPONSE_BYTES = 64 * 1024;
 /** The grant's own failure codes carry a short word; longer "codes" are quoted as text instead. */
 const MAX_OAUTH_ERROR_CHARS = 64;
 
+/** Where the JWT grant goes unless the caller names another Bitbucket (the mock, a fake). */
+export const DEFAULT_BITBUCKET_URL = 'https://bitbucket.org';
+
 /**
  * The token endpoint for a Bitbucket web origin (or a mock mounted under a path).
  *
@@ -71,7 +74,11 @@ export interface AccessToken {
 export interface ExchangeOptions {
   /** `key` becomes `iss`, `clientKey` becomes `sub`, `sharedSecret` is the HMAC key. */
   installation: Installation;
-  /** Bitbucket's web origin; default `installation.baseUrl`. */
+  /**
+   * Bitbucket's web origin; default `https://bitbucket.org`. Deliberately not the installation's
+   * `baseUrl`: anyone can make a first install (trust on first use) with a `baseUrl` of their choice,
+   * and the app would then POST a signed request wherever it points. Pass your configuration's URL.
+   */
   bitbucketUrl?: string;
   /** Narrows the token below the app's scopes; sent space-separated as `scope`. Empty: no narrowing. */
   scope?: string[];
@@ -110,7 +117,7 @@ export async function exchangeJwtForToken(o: ExchangeOptions): Promise<AccessTok
   const { installation } = o;
   checkInstallation(installation);
   const now = o.now ?? Date.now;
-  const bitbucketUrl = normaliseBaseUrl(o.bitbucketUrl ?? installation.baseUrl, 'bitbucketUrl');
+  const bitbucketUrl = normaliseBaseUrl(o.bitbucketUrl ?? DEFAULT_BITBUCKET_URL, 'bitbucketUrl');
   const endpoint = `${bitbucketUrl}${TOKEN_PATH}`;
   const form = grantForm(o.scope, o.repository);
   const timeoutMs = checkTimeoutMs(o.timeoutMs ?? DEFAULT_TIMEOUT_MS, 'timeoutMs');
