@@ -58,21 +58,3 @@ export class InstallUnreachableError extends LabError {
     this.url = url;
   }
 }
-
-/**
- * A lifecycle payload without a `sharedSecret` (an install into a personal account, as captured
- * from Bitbucket) was used where an installation with a secret is needed.
- *
- * @example
- * installationFromPayload(personalInstalledPayload({ appKey })) // throws ERR_PAYLOAD_NO_SHARED_SECRET
- */
-export class PayloadWithoutSecretError extends LabError {
-  constructor(clientKey: string) {
-    super(
-      'ERR_PAYLOAD_NO_SHARED_SECRET',
-      `The installed payload for ${clientKey} has no sharedSecret, as Bitbucket sends for personal ` +
-        'accounts: no JWT can be signed for it. Install the app into a workspace instead (lesson 2).',
-      { lesson: LIFECYCLE_LESSON },
-    );
-  }
-}

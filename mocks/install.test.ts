@@ -171,7 +171,7 @@ describe('uninstallApp', () => {
     ).rejects.toMatchObject({ code: 'ERR_INSTALL_DESCRIPTOR' });
     const { sharedSecret: _gone, ...withoutSecret } = installed.payload;
     await expect(uninstallApp({ appBaseUrl: 'http://127.0.0.1:3000', descriptor, installed: withoutSecret, fetch })).rejects.toMatchObject({
-      code: 'ERR_PAYLOAD_NO_SHARED_SECRET',
+      code: 'ERR_NO_SHARED_SECRET',
     });
   });
 });

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { awaitGate } from '../src/http/gated-fetch.ts';
 import { signProductJwt } from '../src/jwt/sign.ts';
 import type { Installation } from '../src/store/installation.ts';
-import { InstallDescriptorError, InstallUnreachableError, PayloadWithoutSecretError } from './errors.ts';
+import { NoSharedSecretError } from '../src/connect/errors.ts';
+import { InstallDescriptorError, InstallUnreachableError } from './errors.ts';
 import type { UserSeed, WorkspaceSeed } from './fixtures/accounts.ts';
 import { installationFromPayload, installedPayload, uninstalledPayload } from './fixtures/lifecycle.ts';
 import type { InstalledPayload, Origins, UninstalledPayload } from './fixtures/types.ts';
@@ -166,7 +167,7 @@ export async function installApp(o: InstallAppOptions): Promise<InstallResult> {
  * actor) to `appBaseUrl + lifecycle.uninstalled`, signed with the installation's sharedSecret.
  *
  * @throws {InstallDescriptorError} `ERR_INSTALL_DESCRIPTOR` when the descriptor lacks lifecycle.uninstalled.
- * @throws {PayloadWithoutSecretError} `ERR_PAYLOAD_NO_SHARED_SECRET` when `installed` has no sharedSecret.
+ * @throws {NoSharedSecretError} `ERR_NO_SHARED_SECRET` when `installed` has no sharedSecret.
  * @throws {InstallUnreachableError} `ERR_INSTALL_UNREACHABLE` when the app does not answer.
  *
  * @example
@@ -176,7 +177,7 @@ export async function installApp(o: InstallAppOptions): Promise<InstallResult> {
 export async function uninstallApp(o: UninstallAppOptions): Promise<UninstallResult> {
   const path = lifecyclePath(o.descriptor, 'uninstalled');
   const { sharedSecret, clientKey } = o.installed;
-  if (!sharedSecret) throw new PayloadWithoutSecretError(clientKey);
+  if (!sharedSecret) throw new NoSharedSecretError(clientKey, o.installed.principal.type);
   const payload = uninstalledPayload(o.installed);
   const response = await deliver(o, path, payload, clientKey, sharedSecret);
   return { payload, response };
