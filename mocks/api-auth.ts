@@ -7,7 +7,7 @@ import type { IssuedToken } from './state.ts';
 
 /**
  * Who a REST call acts for: an installation, through an access token from the JWT grant
- * (`Authorization: Bearer`) or an app JWT sent directly (`Authorization: JWT`, protocol.md
+ * (`Authorization: Bearer`) or an app JWT sent directly (`Authorization: JWT`, docs/protocol.md
  * section 3).
  */
 export interface ApiCaller {

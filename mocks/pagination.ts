@@ -2,7 +2,7 @@ import { HttpResponse } from 'msw';
 import { apiError } from './responses.ts';
 
 /**
- * Bitbucket's paging (protocol.md, section 8): `pagelen` 1 to 100, default 10; `page` from 1;
+ * Bitbucket's paging (docs/protocol.md, section 8): `pagelen` 1 to 100, default 10; `page` from 1;
  * `next` and `previous` as absolute URLs on the origin the request came to, with the request's
  * other parameters kept, so a client that follows `next` stays on the same host.
  */

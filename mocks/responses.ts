@@ -3,7 +3,7 @@ import { HttpResponse } from 'msw';
 /**
  * Bitbucket's error bodies, in its two dialects: OAuth errors on the token endpoint
  * (`{"error", "error_description"}`), and the REST API's `{"type": "error", "error": {...}}`
- * (protocol.md, sections 2 and 8).
+ * (docs/protocol.md, sections 2 and 8).
  */
 
 /** The exact descriptions Bitbucket was seen to send from its token endpoint. */

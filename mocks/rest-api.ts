@@ -7,7 +7,7 @@ import { paginate } from './pagination.ts';
 import { apiError } from './responses.ts';
 
 /**
- * The REST API 2.0 endpoints the project uses (protocol.md, section 8), under the mock's API
+ * The REST API 2.0 endpoints the project uses (docs/protocol.md, section 8), under the mock's API
  * origin. Every call is authenticated (see authenticateApiCall), then the scenario may answer
  * instead, then the endpoint answers from the fixtures.
  */
@@ -105,7 +105,7 @@ export function restApiHandlers(ctx: MockContext): HttpHandler[] {
       `${api}/2.0/workspaces/:workspace`,
       endpoint<{ workspace: string }>(ctx, API_ENDPOINTS.workspace, (caller, _request, params) => {
         if (!matches(params.workspace, workspace)) return workspaceNotFound(params.workspace);
-        // A repository-restricted token has no workspace-level permissions (protocol.md, section 2).
+        // A repository-restricted token has no workspace-level permissions (docs/protocol.md, section 2).
         if (caller.repository !== undefined) return restricted(caller, `the workspace ${workspace.slug}`);
         if (!hasScope(caller.scopes, 'account')) return missingScope('account', caller.scopes);
         return HttpResponse.json(workspace);

@@ -7,10 +7,10 @@ import { OAUTH_MESSAGES, oauthError } from './responses.ts';
 import { rememberToken } from './state.ts';
 
 /**
- * Bitbucket's token endpoint, JWT grant only (protocol.md, section 2): checks what Bitbucket
+ * Bitbucket's token endpoint, JWT grant only (docs/protocol.md, section 2): checks what Bitbucket
  * checks, answers with Bitbucket's bodies, and remembers each token it issues.
  *
- * What Bitbucket answers for a bad signature or an expired JWT is *unsettled* (protocol.md). The
+ * What Bitbucket answers for a bad signature or an expired JWT is *unsettled* (docs/protocol.md). The
  * mock's choice, after RFC 6749 section 5.2 and RFC 7523: when the sender is not established
  * (unknown clientKey, bad signature, wrong `iss`, not a JWT) it is a failed client authentication,
  * 401 `unauthorized_client`, the code Bitbucket uses for a missing one; when the sender is known
@@ -38,7 +38,7 @@ export function randomAccessToken(): string {
 /**
  * The qsh values the token endpoint accepts (besides none): published working clients hash
  * `POST&/site/oauth2/access_token&`, or fold the form body in as if it were the query
- * (protocol.md, section 3, *unsettled*). Both relative to the web origin, so a mock under a path
+ * (docs/protocol.md, section 3, *unsettled*). Both relative to the web origin, so a mock under a path
  * expects what real Bitbucket would.
  *
  * @example

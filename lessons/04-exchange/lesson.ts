@@ -92,7 +92,7 @@ interface Mistake {
   /** A few words, for the summary table. */
   label: string;
   intro: string;
-  /** False where what Bitbucket answers is unsettled (protocol.md, section 2). */
+  /** False where what Bitbucket answers is unsettled (docs/protocol.md, section 2). */
   settled: boolean;
   /** Changes to the exchange: a bent fetch, a wrong clock, a wrong secret. */
   change(ctx: LessonContext, installation: Installation): Partial<ExchangeOptions> & { bend?: Parameters<typeof bendFetch>[1] };

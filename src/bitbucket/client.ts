@@ -20,7 +20,7 @@ import {
 } from './errors.ts';
 
 /**
- * A small client for Bitbucket's REST API 2.0 (protocol.md, section 8), authenticated with the
+ * A small client for Bitbucket's REST API 2.0 (docs/protocol.md, section 8), authenticated with the
  * access token of the JWT grant: `Authorization: Bearer <token>`.
  */
 

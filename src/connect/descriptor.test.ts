@@ -22,7 +22,7 @@ function descriptorWith(changes: Partial<Record<keyof Descriptor, unknown>>): Re
 }
 
 describe('buildDescriptor', () => {
-  it('builds the descriptor of protocol.md section 7', () => {
+  it('builds the descriptor of docs/protocol.md section 7', () => {
     expect(buildDescriptor(BASE)).toEqual({
       key: 'jwt-grant-tutorial',
       name: 'JWT Grant Tutorial',

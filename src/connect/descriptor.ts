@@ -7,7 +7,7 @@ export { KNOWN_SCOPES } from './scopes.ts';
 
 /**
  * The app descriptor, `atlassian-connect.json`: what Bitbucket reads to install the app
- * (protocol.md, section 7). Every URL in it but `baseUrl` is relative: Bitbucket prepends `baseUrl`.
+ * (docs/protocol.md, section 7). Every URL in it but `baseUrl` is relative: Bitbucket prepends `baseUrl`.
  *
  * @example
  * const descriptor: Descriptor = buildDescriptor(config)

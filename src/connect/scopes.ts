@@ -1,5 +1,5 @@
 /**
- * The scope names a Connect descriptor may declare (protocol.md, section 7). Bitbucket rejects the
+ * The scope names a Connect descriptor may declare (docs/protocol.md, section 7). Bitbucket rejects the
  * whole descriptor, and so the install, when one scope is unknown.
  *
  * @example KNOWN_SCOPES.includes('repository') // true

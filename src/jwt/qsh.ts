@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
  *
  * Written by hand on purpose: this is the part of the protocol worth understanding line by line.
  * It follows Atlassian's reference implementation (npm `atlassian-jwt`) wherever its prose
- * specification differs (protocol.md, section 5).
+ * specification differs (docs/protocol.md, section 5).
  */
 
 /** Placeholder origin for parsing relative URLs: only path and query are ever used. */

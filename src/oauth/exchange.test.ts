@@ -108,7 +108,7 @@ describe('exchangeJwtForToken: the request', () => {
     expect(payload.iat).toBe(NOW / 1000);
     expect((payload.exp ?? 0) - (payload.iat ?? 0)).toBe(180);
     expect(payload.aud).toBeUndefined();
-    // The second of the three known forms (protocol.md, section 3), cross-checked with Atlassian's code.
+    // The second of the three known forms (docs/protocol.md, section 3), cross-checked with Atlassian's code.
     const expected = createQueryStringHash(fromMethodAndUrl('POST', '/site/oauth2/access_token'));
     expect(payload.qsh).toBe(expected);
     expect(payload.qsh).toBe(queryStringHash('POST', '/site/oauth2/access_token'));

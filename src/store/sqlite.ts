@@ -269,7 +269,7 @@ function fromRow(row: Row, file: string): Installation {
 /**
  * Opens (creating if needed) the installation store: one SQLite file in `dataDir`.
  *
- * Why a file and not memory: the store is what makes re-installs safe (protocol.md §6). Anyone can
+ * Why a file and not memory: the store is what makes re-installs safe (docs/protocol.md §6). Anyone can
  * POST an `installed` payload; the app trusts the first install of a clientKey and, from then on,
  * accepts a re-install only when it is signed with the stored sharedSecret. An app that forgets its
  * installations on restart treats every re-install as a trusted "first" one, so anybody can

@@ -21,7 +21,7 @@ export interface HomeDeps {
 }
 
 /**
- * The install link Bitbucket offers for an app key (protocol.md, section 7).
+ * The install link Bitbucket offers for an app key (docs/protocol.md, section 7).
  *
  * @example installUrl('https://bitbucket.org', 'jwt-grant-tutorial')
  * // 'https://bitbucket.org/site/addons/authorize?addon_key=jwt-grant-tutorial'
