@@ -2,6 +2,7 @@ import express, { Router, type Express } from 'express';
 import { LESSONS_DIR } from '../../lessons/runner/manifest.ts';
 import type { Config } from '../config.ts';
 import { buildDescriptor, validateDescriptor } from '../connect/descriptor.ts';
+import { INSTALL_COMPLETE_PATH } from '../connect/install-link.ts';
 import { createTokenCache, type TokenCache } from '../oauth/token-cache.ts';
 import type { InstallationStore } from '../store/installation.ts';
 import { errorHandler, notFound } from './error-handler.ts';
@@ -11,6 +12,7 @@ import { requestLog } from './request-log.ts';
 import { descriptorRoute } from './routes/descriptor.ts';
 import { healthcheck } from './routes/healthcheck.ts';
 import { homePage } from './routes/home.ts';
+import { installComplete } from './routes/install-complete.ts';
 import { lessonNotes } from './routes/lesson-notes.ts';
 import { lifecycleRoutes } from './routes/lifecycle.ts';
 import { repoPage } from './routes/repo-page.ts';
@@ -75,6 +77,7 @@ export function createApp(deps: AppDeps): Express {
   routes.get('/', homePage({ config, store, lessonsDir, basePath }));
   routes.get('/healthcheck', healthcheck({ store, log }));
   routes.get('/atlassian-connect.json', descriptorRoute(descriptor));
+  routes.get(INSTALL_COMPLETE_PATH, installComplete({ store, basePath }));
   routes.use(lifecycleRoutes({ store, appBaseUrl: config.baseUrl, appKey: config.appKey, now, log, tokenCache }));
   routes.get(
     '/oauth-callback',

@@ -74,7 +74,12 @@ export interface DescriptorModules {
   [kind: string]: unknown;
 }
 
-/** The same rule `loadConfig` applies to APP_KEY, so a configured key always validates here. */
+/**
+ * This lab's own rule for app keys, the same `loadConfig` applies to APP_KEY (so a configured key
+ * always validates here). Bitbucket's descriptor reference says only "a unique text string"
+ * (docs/protocol.md, section 7): these characters are safe in the URLs, client keys and JWT claims
+ * a key ends up in, and 80 keeps a client key well within what the store holds.
+ */
 const APP_KEY_PATTERN = /^[A-Za-z0-9._-]{1,80}$/;
 /** Module keys: what Connect keeps unchanged (it rewrites other characters to dashes). */
 const MODULE_KEY_PATTERN = /^[A-Za-z0-9_-]{1,100}$/;
@@ -172,7 +177,7 @@ function descriptorSchema(live: boolean) {
         refineWith((key) =>
           APP_KEY_PATTERN.test(key)
             ? []
-            : [`${quote(key)} is not a valid app key: use 1 to 80 letters, digits, ".", "-" or "_"`],
+            : [`${quote(key)} is not an app key this lab accepts: use 1 to 80 letters, digits, ".", "-" or "_" (the lab's own rule; Bitbucket documents none)`],
         ),
       ),
     name: text(255),
@@ -192,7 +197,8 @@ function descriptorSchema(live: boolean) {
     baseUrl: z.string().superRefine(refineWith((value) => baseUrlProblems(value, live))),
     authentication: z.looseObject({ type: z.literal('jwt') }),
     lifecycle: z.looseObject({ installed: relativeUrl, uninstalled: relativeUrl }),
-    scopes: z.array(z.string().superRefine(refineWith(scopeProblems))),
+    // Left out, Bitbucket grants every scope (docs/protocol.md, section 8): see validateDescriptor.
+    scopes: z.array(z.string().superRefine(refineWith(scopeProblems))).optional(),
     contexts: z.array(z.string().superRefine(refineWith(contextProblems))).min(1, 'is empty'),
     modules: z.looseObject({
       repoPages: z.array(pageModule(true)).optional(),
@@ -319,7 +325,8 @@ export function validateDescriptor(descriptor: unknown, options: { live: boolean
   if (!result.success || problems.length > 0) {
     throw new DescriptorError(problems);
   }
-  return result.data;
+  // A descriptor without `scopes` asks for all of them: the typed result says so explicitly.
+  return { ...result.data, scopes: result.data.scopes ?? [...KNOWN_SCOPES] };
 }
 
 /**
