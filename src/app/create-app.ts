@@ -85,6 +85,8 @@ export function createApp(deps: AppDeps): Express {
       store,
       tokenCache,
       recorder,
+      log,
+      basePath,
       appBaseUrl: config.baseUrl,
       apiUrl: config.bitbucketApiUrl,
       now,

@@ -68,7 +68,7 @@ describe('GET /oauth-callback: the JWT Authorization Grant page', () => {
     // Nothing usable leaks: not the secret, not the incoming JWT, not an access token.
     expect(html).not.toContain(SECRET);
     expect(html).not.toContain(jwt);
-    expect(issuedTokens().length).toBe(2);
+    expect(issuedTokens().length).toBe(1);
     for (const token of issuedTokens()) expect(html).not.toContain(token);
     for (const line of app!.lines) {
       expect(line).not.toContain(SECRET);
@@ -76,6 +76,49 @@ describe('GET /oauth-callback: the JWT Authorization Grant page', () => {
       for (const token of issuedTokens()) expect(line).not.toContain(token);
     }
     expect(app!.lines.some((line) => line.includes('path=/oauth-callback status=200'))).toBe(true);
+  });
+
+  it('calls the API with the token restricted to this repository, the only token it asks for', async () => {
+    const { clientKey } = await setUp();
+    const { response, html } = await loadPage({ clientKey });
+    expect(response.status).toBe(200);
+    const { state } = bitbucket!.mock;
+    // One exchange, with bitbucket_repository: no unrestricted token is ever obtained.
+    const grants = state.log.filter((entry) => entry.url.endsWith('/site/oauth2/access_token'));
+    expect(grants).toHaveLength(1);
+    expect(new URLSearchParams(grants[0]!.body).get('bitbucket_repository')).toBe(REPOSITORY.uuid);
+    // The API call carried that token: the mock's record of it says it is restricted to this repository.
+    const apiCalls = state.log.filter((entry) => entry.url.startsWith('https://api.bitbucket.org/2.0/'));
+    expect(apiCalls).toHaveLength(1);
+    const bearer = /^Bearer (.+)$/.exec(apiCalls[0]!.headers.authorization ?? '')?.[1];
+    expect(state.tokens.get(bearer ?? '')).toMatchObject({ clientKey, repository: REPOSITORY.uuid });
+    expect(html).toContain('The REST API, with the restricted token');
+    expect(html).toContain(`bitbucket_repository=${REPOSITORY.uuid}`);
+  });
+
+  it('says so when the restricted grant is refused: no fallback to a broad token, no API call', async () => {
+    const { clientKey } = await setUp();
+    bitbucket!.server.use(
+      http.post('https://bitbucket.org/site/oauth2/access_token', async ({ request }) => {
+        const form = new URLSearchParams(await request.text());
+        return form.has('bitbucket_repository')
+          ? HttpResponse.json({ error: 'invalid_request', error_description: 'Unknown repository' }, { status: 400 })
+          : HttpResponse.json({ access_token: 'broad-token-must-not-be-used-0123456789', token_type: 'bearer', expires_in: 7200, scopes: 'account repository' });
+      }),
+    );
+    const { response, html } = await loadPage({ clientKey });
+    expect(response.status).toBe(502);
+    expect(response.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(html).toContain('ERR_GRANT_REJECTED');
+    expect(html).toContain('Unknown repository');
+    expect(html).toContain('No REST call');
+    expect(html).toContain('does <strong>not</strong> fall back');
+    // What came before is still shown: the verified JWT and the grant request as sent.
+    expect(html).toContain(clientKey);
+    expect(html).toContain('POST https://bitbucket.org/site/oauth2/access_token');
+    expect(bitbucket!.mock.state.log.filter((entry) => entry.url.startsWith('https://api.bitbucket.org/'))).toHaveLength(0);
+    expect(html).not.toContain('broad-token');
+    expect(app!.lines.some((line) => line.includes('upstream error') && line.includes('ERR_GRANT_REJECTED'))).toBe(true);
   });
 
   it('may be framed by Bitbucket only, never cached, and leaks no referrer', async () => {
@@ -189,9 +232,21 @@ describe('GET /oauth-callback: refusals are readable HTML pages with the right s
     expect(bitbucket!.mock.state.counts.exchanges).toBe(0);
   });
 
-  it('404 ERR_API_NOT_FOUND for a repository the installation cannot see', async () => {
+  it('404 ERR_API_NOT_FOUND when the API does not find the repository', async () => {
     const { clientKey } = await setUp();
-    await expectErrorPage(await loadPage({ clientKey, repoUuid: '{00000000-0000-4000-8000-0000000000ff}' }), 404, 'ERR_API_NOT_FOUND');
+    bitbucket!.server.use(
+      http.get('https://api.bitbucket.org/2.0/repositories/:workspace/:repo', () =>
+        HttpResponse.json({ type: 'error', error: { message: 'Repository not found' } }, { status: 404 }),
+      ),
+    );
+    await expectErrorPage(await loadPage({ clientKey }), 404, 'ERR_API_NOT_FOUND');
+  });
+
+  it('502 ERR_GRANT_REJECTED, as a page that says why, for a repository the mock does not know', async () => {
+    const { clientKey } = await setUp();
+    const result = await loadPage({ clientKey, repoUuid: '{00000000-0000-4000-8000-0000000000ff}' });
+    await expectErrorPage(result, 502, 'ERR_GRANT_REJECTED');
+    expect(result.html).toContain('No REST call');
   });
 
   it('503 ERR_RATE_LIMITED with Retry-After when the token endpoint rate-limits the app', async () => {
