@@ -56,6 +56,8 @@ export async function verifyAppJwt(
       subject: sub,
       qsh: o.qsh,
       now: o.now,
+      // Whether Bitbucket bounds the lifetime of an app's JWT is not known: the mock does not.
+      maxLifetimeSeconds: Number.POSITIVE_INFINITY,
     });
   } catch (error) {
     if (!isLabError(error)) throw error;

@@ -213,6 +213,18 @@ describe('GET /oauth-callback: refusals are readable HTML pages with the right s
     await expectErrorPage(await loadPage({ clientKey, now: () => longAgo }), 401, 'ERR_JWT_EXPIRED');
   });
 
+  it('401 ERR_JWT_LIFETIME for a current JWT that claims to live over an hour (Bitbucket signs for exactly 3600 s)', async () => {
+    const { clientKey } = await setUp();
+    const path = pagePath(REPOSITORY.uuid);
+    const load = async (expiresIn: number) => {
+      const jwt = await app!.productJwt({ clientKey, sharedSecret: SECRET, method: 'GET', url: path, expiresIn });
+      const response = await fetch(`${app!.url}${path}&jwt=${jwt}`);
+      return { response, html: await response.text() };
+    };
+    await expectErrorPage(await load(7200), 401, 'ERR_JWT_LIFETIME');
+    expect((await load(3600)).response.status).toBe(200);
+  });
+
   it('401 ERR_JWT_SIGNATURE for a JWT signed with another secret', async () => {
     const { clientKey } = await setUp();
     await expectErrorPage(await loadPage({ clientKey, secret: 'some-other-secret-0123456789abcdef' }), 401, 'ERR_JWT_SIGNATURE');
