@@ -1,6 +1,7 @@
-import { accessSync, chmodSync, closeSync, constants, fchmodSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { accessSync, chmodSync, closeSync, constants, fchmodSync, openSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
+import { ensurePrivateDir } from '../fs/private-files.ts';
 import { isLabError } from '../errors.ts';
 import {
   StoreBusyError,
@@ -145,8 +146,7 @@ function checkOptions(options: SqliteStoreOptions): Required<SqliteStoreOptions>
 /** Creates the data directory owner-only (it holds shared secrets) and checks we can create files in it. */
 function ensureDataDir(dir: string): void {
   try {
-    // `mode` is filtered by the umask, so set it explicitly on the directory we created.
-    if (mkdirSync(dir, { recursive: true, mode: 0o700 }) !== undefined) chmodSync(dir, 0o700);
+    ensurePrivateDir(dir);
     if (!statSync(dir).isDirectory()) throw new StoreUnwritableError(dir, UNWRITABLE_FS_REASONS.EEXIST!);
     accessSync(dir, constants.W_OK | constants.X_OK);
   } catch (error) {
