@@ -130,7 +130,7 @@ export default defineLesson({
           [
             `- \`iss\` and \`aud\` are both the **clientKey** \`${installation.clientKey}\`: Bitbucket signs *as the installation*, *for* the installation.`,
             `- No \`sub\`. (The JWTs the app signs in lesson 3 are the other way round: \`iss\` the app key \`${installation.key}\`, \`sub\` the clientKey.)`,
-            `- \`exp - iat\` = **${lifetime ?? '?'} s**: Bitbucket's tokens live an hour, the app's three minutes.`,
+            `- \`exp - iat\` = **${lifetime ?? '?'} s**: Bitbucket's tokens live an hour (observed in captured requests, not documented), the app's three minutes.`,
             '- `qsh` is the SHA-256 of the canonical request below: it binds the token to this method, path and query.',
           ].join('\n'),
         );
