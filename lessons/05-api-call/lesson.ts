@@ -6,6 +6,7 @@
  */
 import { InstallationWithoutPrincipalError } from '../../src/app/errors.ts';
 import { createBitbucketClient, encodePathSegment, type BitbucketClient } from '../../src/bitbucket/client.ts';
+import { rateLimitPolicy } from '../../src/bitbucket/rate-limit.ts';
 import { tokenCloneUrl } from '../../src/bitbucket/clone-url.ts';
 import { ApiError } from '../../src/bitbucket/errors.ts';
 import { isLabError } from '../../src/errors.ts';
@@ -81,6 +82,8 @@ function clientFor(ctx: LessonContext, token: ReturnType<TokenCache['provider']>
     token,
     fetch,
     now: ctx.now,
+    // Live, a 429 is waited out in minutes; offline the simulated one lifts at once (src/bitbucket/rate-limit.ts).
+    rateLimit: rateLimitPolicy(ctx.live),
     ...(timeoutMs === undefined ? {} : { timeoutMs }),
     async sleep(ms, signal) {
       ctx.say(`*The client waits ${ms < 1000 ? `${ms} ms` : `${Math.round(ms / 100) / 10} s`} before trying again.*`);
