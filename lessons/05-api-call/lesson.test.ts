@@ -54,7 +54,7 @@ describe('Lesson 5: calling the REST API (offline, SCENARIO=happy)', () => {
       'Get one repository and its clone URL',
       'Restrict a token to one repository',
       'See a 401: the client refreshes the token and retries',
-      'See a 429: the client waits for Retry-After',
+      'See a 429: the client backs off on its own',
       'Reuse the token: count the exchanges',
       'Report what SCENARIO did',
     ]);
@@ -132,15 +132,23 @@ describe('Lesson 5: calling the REST API (offline, SCENARIO=happy)', () => {
     expect(ctx.mock?.state.scenario, 'the lesson puts the mock back to normal').toBe('happy');
   });
 
-  it('Step 6: See a 429: the client waits for Retry-After', async () => {
+  it('Step 6: See a 429: the client backs off on its own', async () => {
     const from = ctx.exchanges.length;
-    const out = await runStep(ctx, 'See a 429: the client waits for Retry-After');
+    const out = await runStep(ctx, 'See a 429: the client backs off on its own');
     expect(wire(ctx, from), 'the 429, then the same call after the wait, with no new exchange').toEqual([
       `GET ${API}/workspaces/${WORKSPACE} → 429`,
       `GET ${API}/workspaces/${WORKSPACE} → 200`,
     ]);
-    expect(ctx.exchanges[from]?.response?.headers, 'the mock says how long to wait').toContainEqual(['retry-after', '1']);
-    expect(out, 'the wait is the one Retry-After asked for').toContain('The client waits 1 s before trying again.');
+    const headers = ctx.exchanges[from]?.response?.headers ?? [];
+    expect(headers.map(([name]) => name), "Bitbucket's 429 names no wait (protocol.md section 8, Jenkins plugin PR 414)").not.toContain('retry-after');
+    expect(headers, 'a plain-text body, as captured').toContainEqual(['content-type', 'text/plain']);
+    expect(ctx.exchanges[from]?.response?.body).toBe('Rate limit for this resource has been exceeded');
+    const wait = /The client waits (\d+) ms before trying again\./.exec(out);
+    expect(wait, 'the client says how long it waits').not.toBeNull();
+    expect(Number(wait?.[1]), 'the offline policy: 100 to 500 ms').toBeGreaterThanOrEqual(100);
+    expect(Number(wait?.[1])).toBeLessThanOrEqual(500);
+    expect(out, 'the live policy is minutes, and why').toContain('waits between 30 s and 1 min');
+    expect(out, 'the limit Connect apps get, per Atlassian [F]').toContain('**1,000 an hour**');
   });
 
   it('Step 7: Reuse the token: count the exchanges', async () => {
@@ -230,11 +238,12 @@ describe('Lesson 5 in live mode', () => {
       // Live mode without the network: only steps that must not send anything.
       const live = { ...ctx, live: true, config: { ...ctx.config, live: true } };
       const { mock: _mock, ...withoutMock } = live;
-      for (const title of ['See a 401: the client refreshes the token and retries', 'See a 429: the client waits for Retry-After', 'Report what SCENARIO did']) {
+      for (const title of ['See a 401: the client refreshes the token and retries', 'See a 429: the client backs off on its own', 'Report what SCENARIO did']) {
         await step(title).run(withoutMock);
       }
       expect(ctx.exchanges, 'no request at all').toEqual([]);
       expect(ctx.output()).toContain('Skipped in live mode: real Bitbucket cannot be asked to expire a token');
+      expect(ctx.output(), 'the live 429 policy is still explained').toContain('waits between 30 s and 1 min');
       expect(ctx.output()).toContain('`SCENARIO` only steers the simulated Bitbucket');
     } finally {
       await ctx.close();

@@ -2,11 +2,12 @@
  * Lesson 5: the REST API with the access token. A token cache (`createTokenCache`) and a client
  * (`createBitbucketClient`) get the installation's workspace, every repository page by page, one
  * repository and its clone URL; then a token restricted to one repository, a 401 and a 429 played
- * by the offline Bitbucket, and the count of exchanges the cache saved.
+ * by the offline Bitbucket (the client backing off on its own: Bitbucket's 429 names no wait), and
+ * the count of exchanges the cache saved.
  */
 import { InstallationWithoutPrincipalError } from '../../src/app/errors.ts';
 import { createBitbucketClient, encodePathSegment, type BitbucketClient } from '../../src/bitbucket/client.ts';
-import { rateLimitPolicy } from '../../src/bitbucket/rate-limit.ts';
+import { RATE_LIMIT_POLICIES, rateLimitPolicy, type RateLimitPolicy } from '../../src/bitbucket/rate-limit.ts';
 import { tokenCloneUrl } from '../../src/bitbucket/clone-url.ts';
 import { ApiError } from '../../src/bitbucket/errors.ts';
 import { isLabError } from '../../src/errors.ts';
@@ -113,6 +114,22 @@ async function sessionOf(ctx: LessonContext): Promise<Session> {
   };
   ctx.state.session = session;
   return session;
+}
+
+/** `450 ms`, `30 s`, `4 min`: a policy's numbers as people read them. */
+function duration(ms: number): string {
+  if (ms < 1000) return `${ms} ms`;
+  if (ms < 60_000) return `${Math.round(ms / 1000)} s`;
+  return `${Math.round(ms / 6_000) / 10} min`;
+}
+
+/** What a rate-limit policy does, in one sentence, from its numbers (so the text cannot drift from the code). */
+function describePolicy(policy: RateLimitPolicy): string {
+  return (
+    `waits between ${duration(policy.minDelayMs)} and ${duration(policy.firstDelayMs)} (at random: full jitter), each later ` +
+    `wait up to twice as long (at most ${duration(policy.maxDelayMs)}), at most ${policy.maxRetries} repeats and ` +
+    `${duration(policy.maxTotalMs)} in all for one call`
+  );
 }
 
 function workspacePath(session: Session): string {
@@ -338,35 +355,48 @@ export default defineLesson({
         const exchangesBefore = session.cache.stats().exchanges;
         ctx.say(
           'The simulated Bitbucket now plays `expired-token`: the next call gets 401, as when a token expires early or is ' +
-            'revoked. Watch the client: on a 401 it asks the cache for a **fresh** token (`{ refresh: true }`), which means a ' +
-            'new JWT and a new exchange (there is no refresh token), and sends the call again, once:',
+            'revoked. Watch the client: on a 401 it asks the cache for a **new** token (`{ refresh: true }`): the cache signs ' +
+            'the JWT again and exchanges it (there is no refresh token), and the client sends the call again, once. Signed ' +
+            'within the same second, the new JWT is byte-identical to the last one (its claims are whole seconds); the access ' +
+            'token it buys is new:',
         );
         await getWorkspaceUnder(ctx, ctx.mock, session, 'expired-token');
         ctx.say(
           `Exchanges by the cache: ${exchangesBefore} before, ${session.cache.stats().exchanges} after. A second 401 right after a ` +
-            'fresh token would not be retried again: the client throws `ERR_API_UNAUTHORIZED` (the app was uninstalled, or the ' +
+            'new token would not be retried again: the client throws `ERR_API_UNAUTHORIZED` (the app was uninstalled, or the ' +
             'endpoint does not take app tokens).',
         );
       },
     },
     {
-      title: 'See a 429: the client waits for Retry-After',
+      title: 'See a 429: the client backs off on its own',
       async run(ctx) {
         const session = await sessionOf(ctx);
         if (!ctx.mock) {
-          ctx.say('Skipped in live mode: being rate-limited on purpose would take thousands of calls. Run the lesson offline to see it.');
+          ctx.say(
+            'Skipped in live mode: being rate-limited on purpose would take over a thousand calls in an hour. Run the lesson ' +
+              `offline to see it. Live, the client ${describePolicy(RATE_LIMIT_POLICIES.live)}.`,
+          );
           return;
         }
         ctx.say(
-          'Now the simulated Bitbucket plays `rate-limited`: the next call gets **429 Too Many Requests** with a `Retry-After` ' +
-            'header. Bitbucket counts calls in rolling one-hour windows. The client waits as long as `Retry-After` says, then ' +
-            'repeats the call:',
+          'Now the simulated Bitbucket plays `rate-limited`: the next call gets **429 Too Many Requests** the way Bitbucket ' +
+            'was seen to send it, a `text/plain` body, `Rate limit for this resource has been exceeded`, and **no ' +
+            '`Retry-After`** header. Nothing says how long to wait, so the client picks its own wait, then repeats the call:',
         );
         await getWorkspaceUnder(ctx, ctx.mock, session, 'rate-limited');
         ctx.say(
-          'The client retries at most 3 times in all (429s, 5xx and network errors together). Asked to wait more than 60 s, or ' +
-            'past its retries, it stops with `ERR_RATE_LIMITED` and the wait in `retryAfterMs`. Without `Retry-After` (Bitbucket ' +
-            'may not always send it: that is unsettled) it backs off exponentially, with jitter. Never retry a 429 at once in a loop.',
+          `Offline, the client ${describePolicy(RATE_LIMIT_POLICIES.offline)}: the simulated Bitbucket lifts its limit at once. ` +
+            `Against real Bitbucket (\`LIVE=1\`) it ${describePolicy(RATE_LIMIT_POLICIES.live)}. Minutes, not seconds: ` +
+            'Bitbucket counts calls in rolling one-hour windows, **1,000 an hour** for most calls of a Connect app (the higher, ' +
+            'scaled limits apply to other kinds of tokens, not to Connect\'s), and a full window frees up only as its oldest ' +
+            'calls age out. Both policies are in `src/bitbucket/rate-limit.ts`; whoever builds the client picks one by the ' +
+            'mode (`rateLimitPolicy(config.live)`).',
+        );
+        ctx.say(
+          'Past those bounds it stops with `ERR_RATE_LIMITED`. If a 429 ever does carry `Retry-After`, the client waits ' +
+            'exactly that long (and gives up at once when it asks for more than the policy allows). Never repeat a 429 at ' +
+            'once in a loop: each repeat spends the same hourly budget.',
         );
       },
     },
