@@ -24,17 +24,17 @@ export const API_MESSAGES = Object.freeze({
 export type OAuthErrorCode = 'invalid_request' | 'invalid_grant' | 'unauthorized_client' | 'invalid_scope';
 
 /**
- * A token-endpoint error response.
+ * A token-endpoint error response; `headers` adds to it (an `X-Lab-Note`, mocks/lab-note.ts).
  *
  * @example
  * oauthError(400, 'invalid_grant', 'Unsupported grant type: None')
  * // 400 {"error":"invalid_grant","error_description":"Unsupported grant type: None"}
  */
-export function oauthError(status: number, error: OAuthErrorCode, description: string): Response {
+export function oauthError(status: number, error: OAuthErrorCode, description: string, headers: Record<string, string> = {}): Response {
   return HttpResponse.json(
     { error, error_description: description },
     // RFC 6749 section 5.1: token responses must not be cached.
-    { status, headers: { 'Cache-Control': 'no-store', Pragma: 'no-cache' } },
+    { status, headers: { 'Cache-Control': 'no-store', Pragma: 'no-cache', ...headers } },
   );
 }
 

@@ -275,7 +275,7 @@ describe('the fake Bitbucket on its own', () => {
       headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
       body: 'grant_type=urn%3Abitbucket%3Aoauth2%3Ajwt',
     });
-    expect(token.status).toBe(401);
+    expect(token.status, 'no client credentials: 400, as captured (protocol.md section 2)').toBe(400);
     expect(await token.json()).toMatchObject({ error: 'unauthorized_client' });
     const api = await fetch(`${fake.url}/2.0/repositories/teamsinspace`);
     expect(api.status).toBe(401);

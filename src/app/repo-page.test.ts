@@ -210,7 +210,7 @@ describe('GET /oauth-callback: refusals are readable HTML pages with the right s
     const { clientKey } = await setUp();
     bitbucket!.server.use(
       http.post('https://bitbucket.org/site/oauth2/access_token', () =>
-        HttpResponse.json({ error: 'unauthorized_client', error_description: 'Requests must be authenticated using OAuth client credentials' }, { status: 401 }),
+        HttpResponse.json({ error: 'unauthorized_client', error_description: 'Requests must be authenticated using OAuth client credentials' }, { status: 400 }),
       ),
     );
     const result = await loadPage({ clientKey });
