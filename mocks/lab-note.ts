@@ -1,3 +1,5 @@
+import { withHeaders } from './responses.ts';
+
 /**
  * Where the public record says nothing, the simulated Bitbucket still has to answer something: a
  * status, a body, a header value. Every such answer carries an `X-Lab-Note` header saying what in
@@ -65,9 +67,7 @@ export function labNote(...notes: string[]): Record<string, string> {
  * return withLabNote(HttpResponse.json(user), LAB_NOTES.appUser)
  */
 export function withLabNote(response: Response, ...notes: string[]): Response {
-  if (notes.length === 0 || response.type === 'error') return response;
+  if (notes.length === 0) return response;
   const existing = response.headers.get(LAB_NOTE_HEADER);
-  const headers = new Headers(response.headers);
-  headers.set(LAB_NOTE_HEADER, [existing, ...notes].filter(Boolean).join('; '));
-  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+  return withHeaders(response, { [LAB_NOTE_HEADER]: [existing, ...notes].filter(Boolean).join('; ') });
 }

@@ -1,6 +1,7 @@
 import { HttpResponse } from 'msw';
 import { SCENARIOS, type ScenarioName } from '../src/config.ts';
 import { MockOptionsError } from './errors.ts';
+import { LAB_NOTES, labNote } from './lab-note.ts';
 import { API_MESSAGES, apiError } from './responses.ts';
 import type { IssuedToken } from './state.ts';
 
@@ -9,8 +10,9 @@ import type { IssuedToken } from './state.ts';
  * recovery can be seen and tested. Chosen per test (`scenario` option, `setScenario`) or per run
  * with `SCENARIO=` (the caller passes `loadConfig().scenario`).
  *
- * Each fault fires on the first *authenticated* REST call after the scenario is chosen (a call the
- * mock would otherwise answer), so it hits the request under test, not a typo in its token.
+ * Each fault fires on the first REST call made *as an app* after the scenario is chosen (a call the
+ * mock would otherwise answer), so it hits the request under test, not a typo in its token nor a
+ * call without credentials.
  */
 
 /** A scenario described for people: what the mock does, and what a good client does about it. */
@@ -211,7 +213,7 @@ export function createScenarioPlayer(o: { name: ScenarioName; slowMs?: number; n
           if (spent) return undefined;
           spent = true;
           serverErrors += 1;
-          return apiError(500, 'Something went wrong', { id: `mock-server-error-${serverErrors}` });
+          return apiError(500, 'Something went wrong', { id: `mock-server-error-${serverErrors}`, headers: labNote(LAB_NOTES.serverError) });
         case 'expired-token':
           // Only an access token can expire; a call with a JWT leaves the fault armed.
           if (spent || !token) return undefined;

@@ -51,6 +51,7 @@ describe('Lesson 5: calling the REST API (offline, SCENARIO=happy)', () => {
     expect(lesson.steps.map((s) => s.title)).toEqual([
       'Get the workspace with a Bearer token',
       'List every repository, page by page',
+      'Forget the token: Bitbucket answers anyway',
       'Get one repository and its clone URL',
       'Restrict a token to one repository',
       'See a 401: the client refreshes the token and retries',
@@ -87,7 +88,31 @@ describe('Lesson 5: calling the REST API (offline, SCENARIO=happy)', () => {
     expect(out, 'the last repository is not listed by name').not.toContain('`teamsinspace/sandbox`');
   });
 
-  it('Step 3: Get one repository and its clone URL', async () => {
+  // protocol.md section 8: no credentials, or a JWT in the query string, is 200 with public data only.
+  it('Step 3: Forget the token: Bitbucket answers anyway', async () => {
+    const from = ctx.exchanges.length;
+    const out = await runStep(ctx, 'Forget the token: Bitbucket answers anyway');
+    expect(wire(ctx, from).map((line) => line.replace(/jwt=[\w.-]+/, 'jwt=…')), 'three listings, all 200, no exchange').toEqual([
+      `GET ${API}/repositories/${WORKSPACE} → 200`,
+      `GET ${API}/repositories/${WORKSPACE} → 200`,
+      `GET ${API}/repositories/${WORKSPACE}?jwt=… → 200`,
+    ]);
+    const authorization = (i: number) => ctx.exchanges[from + i]?.request.headers.find(([name]) => name === 'authorization')?.[1];
+    expect(authorization(0)).toMatch(/^Bearer /);
+    expect(authorization(1), 'the second call has no Authorization header').toBeUndefined();
+    expect(authorization(2)).toBeUndefined();
+    const headerNames = (i: number) => ctx.exchanges[from + i]?.response?.headers.map(([name]) => name) ?? [];
+    expect(headerNames(0)).toEqual(expect.arrayContaining(['x-oauth-scopes', 'x-credential-type']));
+    expect(headerNames(1), 'how to notice: no X-OAuth-Scopes, no X-Credential-Type').not.toContain('x-oauth-scopes');
+    expect(headerNames(1)).not.toContain('x-credential-type');
+    expect(out, 'size: all 23 with the token, the 4 public ones without').toMatch(/│ `size` \(repositories in all\)\s+│ `23`\s+│ `4`\s+│ `4`\s+│/);
+    expect(out, 'no private repository without the token').toMatch(/│ private ones on the first page\s+│ `\d+`\s+│ `0`\s+│ `0`\s+│/);
+    expect(out, 'the silent failure is named').toContain('**All three succeed.**');
+    expect(out, 'and how to notice it').toContain('a missing `X-OAuth-Scopes`');
+    expect(ctx.output(), 'the JWT in the query string is redacted like every JWT').not.toMatch(/jwt=eyJ[\w-]+\.eyJ[\w-]+\.[\w-]{20,}/);
+  });
+
+  it('Step 4: Get one repository and its clone URL', async () => {
     const from = ctx.exchanges.length;
     const out = await runStep(ctx, 'Get one repository and its clone URL');
     expect(wire(ctx, from), 'one call, no exchange: the token comes from the cache').toEqual([
@@ -101,7 +126,7 @@ describe('Lesson 5: calling the REST API (offline, SCENARIO=happy)', () => {
     expect(ctx.output(), 'the token never appears whole').not.toContain(token);
   });
 
-  it('Step 4: Restrict a token to one repository', async () => {
+  it('Step 5: Restrict a token to one repository', async () => {
     const from = ctx.exchanges.length;
     const out = await runStep(ctx, 'Restrict a token to one repository');
     expect(wire(ctx, from), 'a second exchange, one repository listed, then two refusals').toEqual([
@@ -117,7 +142,7 @@ describe('Lesson 5: calling the REST API (offline, SCENARIO=happy)', () => {
     expect(out.match(/Refused \(HTTP 403\): `ERR_API`/g), 'both refusals map to the typed error').toHaveLength(2);
   });
 
-  it('Step 5: See a 401: the client refreshes the token and retries', async () => {
+  it('Step 6: See a 401: the client refreshes the token and retries', async () => {
     const from = ctx.exchanges.length;
     const out = await runStep(ctx, 'See a 401: the client refreshes the token and retries');
     expect(wire(ctx, from), '401, a fresh JWT exchanged, the call repeated once').toEqual([
@@ -132,7 +157,7 @@ describe('Lesson 5: calling the REST API (offline, SCENARIO=happy)', () => {
     expect(ctx.mock?.state.scenario, 'the lesson puts the mock back to normal').toBe('happy');
   });
 
-  it('Step 6: See a 429: the client backs off on its own', async () => {
+  it('Step 7: See a 429: the client backs off on its own', async () => {
     const from = ctx.exchanges.length;
     const out = await runStep(ctx, 'See a 429: the client backs off on its own');
     expect(wire(ctx, from), 'the 429, then the same call after the wait, with no new exchange').toEqual([
@@ -151,7 +176,7 @@ describe('Lesson 5: calling the REST API (offline, SCENARIO=happy)', () => {
     expect(out, 'the limit Connect apps get, per Atlassian [F]').toContain('**1,000 an hour**');
   });
 
-  it('Step 7: Reuse the token: count the exchanges', async () => {
+  it('Step 8: Reuse the token: count the exchanges', async () => {
     const from = ctx.exchanges.length;
     const out = await runStep(ctx, 'Reuse the token: count the exchanges');
     expect(wire(ctx, from), 'one more call, and no exchange').toEqual([`GET ${API}/workspaces/${WORKSPACE} → 200`]);
@@ -160,7 +185,7 @@ describe('Lesson 5: calling the REST API (offline, SCENARIO=happy)', () => {
     expect(ctx.mock?.state.counts.exchanges, 'the mock saw as many exchanges as the cache made').toBe(3);
   });
 
-  it('Step 8: Report what SCENARIO did', async () => {
+  it('Step 9: Report what SCENARIO did', async () => {
     const out = await runStep(ctx, 'Report what SCENARIO did');
     expect(out, 'with the default scenario, the lesson lists the others to try').toContain('SCENARIO was `happy`');
     expect(out).toContain('`SCENARIO=rate-limited npm run lesson 5`');

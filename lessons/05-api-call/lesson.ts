@@ -13,12 +13,13 @@ import { ApiError } from '../../src/bitbucket/errors.ts';
 import { isLabError } from '../../src/errors.ts';
 import { InvalidOptionError } from '../../src/http/errors.ts';
 import { sleep } from '../../src/http/sleep.ts';
+import { signInstallationJwt } from '../../src/jwt/sign.ts';
 import { createTokenCache, type Restriction, type TokenCache } from '../../src/oauth/token-cache.ts';
 import type { Installation } from '../../src/store/installation.ts';
 import type { ScenarioName } from '../../src/config.ts';
 import type { BitbucketMock } from '../../mocks/bitbucket.ts';
 import { defineLesson, type LessonContext } from '../runner/lesson.ts';
-import { RestrictionNotEnforcedError } from './errors.ts';
+import { AnonymousAccessRefusedError, RestrictionNotEnforcedError } from './errors.ts';
 import { watchPages, type SeenPage } from './pages.ts';
 
 /** The fields of a repository object the lesson reads. */
@@ -44,6 +45,37 @@ interface Session {
   workspace: string;
   pages: SeenPage[];
   repositories: Repository[];
+}
+
+/** What one call of the "without the token" step got back. */
+interface Seen {
+  status: number;
+  /** `size` of the listing (all pages), when the page says. */
+  size: number | undefined;
+  /** Private repositories on this page. */
+  privateShown: number;
+  scopes: string | null;
+  credentialType: string | null;
+}
+
+/** GETs `url` with `headers` through the lesson's fetch (so the learner sees the exchange) and reads what tells the cases apart. */
+async function look(ctx: LessonContext, url: string, headers: Record<string, string>): Promise<Seen> {
+  const response = await ctx.fetch(url, { headers: { Accept: 'application/json', ...headers } });
+  let body: unknown;
+  try {
+    body = await response.json();
+  } catch {
+    body = undefined;
+  }
+  const page = typeof body === 'object' && body !== null ? (body as { size?: unknown; values?: unknown }) : {};
+  const values = Array.isArray(page.values) ? (page.values as Array<{ is_private?: unknown }>) : [];
+  return {
+    status: response.status,
+    size: typeof page.size === 'number' ? page.size : undefined,
+    privateShown: values.filter((repo) => repo.is_private === true).length,
+    scopes: response.headers.get('x-oauth-scopes'),
+    credentialType: response.headers.get('x-credential-type'),
+  };
 }
 
 /** What the learner's SCENARIO did to the first call, for the last step. */
@@ -274,6 +306,61 @@ export default defineLesson({
         if ((pagelen ?? DEFAULT_PAGELEN) < 100) {
           ctx.say('With `pagelen: 100` (`--pagelen=100`), the same list takes up to 10 times fewer calls, and every call counts against the hourly rate limit.');
         }
+      },
+    },
+    {
+      title: 'Forget the token: Bitbucket answers anyway',
+      async run(ctx) {
+        const session = await sessionOf(ctx);
+        const url = `${ctx.config.bitbucketApiUrl}${repositoriesPath(session)}`;
+        ctx.say(
+          'What if a call goes out **without** the token, because a header was dropped on the way, or the JWT went into the ' +
+            'query string the way Bitbucket sends it to page modules (lesson 6)? Bitbucket does not refuse it. It answers as ' +
+            'to an anonymous visitor: **200, with public data only**. The same listing, three ways:',
+        );
+        const { accessToken } = await session.cache.getToken(session.installation);
+        ctx.secret(accessToken);
+        ctx.say('1. With `Authorization: Bearer <access token>`, as the client sends it:');
+        const withToken = await look(ctx, url, { Authorization: `Bearer ${accessToken}` });
+        ctx.say('2. With no `Authorization` header at all:');
+        const anonymous = await look(ctx, url, {});
+        const { installation } = session;
+        const jwt = await signInstallationJwt({
+          appKey: installation.key,
+          clientKey: installation.clientKey,
+          sharedSecret: installation.sharedSecret,
+          method: 'GET',
+          url,
+          baseUrl: ctx.config.bitbucketApiUrl,
+          now: ctx.now,
+        });
+        ctx.say('3. With a correctly signed app JWT in the query string (`?jwt=`), which REST calls do not read:');
+        const inQuery = await look(ctx, `${url}?jwt=${jwt}`, {});
+        const cell = (value: string | number | null | undefined) => (value === null || value === undefined ? '(absent)' : `\`${value}\``);
+        const rows = [
+          ['HTTP status', withToken.status, anonymous.status, inQuery.status],
+          ['`size` (repositories in all)', withToken.size, anonymous.size, inQuery.size],
+          ['private ones on the first page', withToken.privateShown, anonymous.privateShown, inQuery.privateShown],
+          ['`X-OAuth-Scopes`', withToken.scopes, anonymous.scopes, inQuery.scopes],
+          ['`X-Credential-Type`', withToken.credentialType, anonymous.credentialType, inQuery.credentialType],
+        ].map(([what, ...values]) => `| ${String(what)} | ${values.map((v) => cell(v as string | number | null | undefined)).join(' | ')} |`);
+        ctx.say(['| | 1. Bearer token | 2. No header | 3. JWT in the query |', '| --- | --- | --- | --- |', ...rows].join('\n'));
+        const silent = anonymous.status === 200 && inQuery.status === 200;
+        if (!silent && !ctx.live) throw new AnonymousAccessRefusedError([anonymous.status, inQuery.status]);
+        ctx.say(
+          silent
+            ? '**All three succeed.** Nothing failed, so nothing was logged, and yet calls 2 and 3 see only the public ' +
+                'repositories: in a workspace where everything is private, an empty `values` list. This is the most common ' +
+                'confusion in real apps: "the API says there are no repositories".'
+            : `**Real Bitbucket answered the calls without a token with ${anonymous.status} and ${inQuery.status}**, not the 200 ` +
+                'with public data the lab expects: worth reporting.',
+        );
+        ctx.say(
+          'How to notice it: a response to an authenticated call carries `X-OAuth-Scopes` (what the token has) and ' +
+            '`X-Credential-Type`; an anonymous one has neither. `size` is smaller than the repositories you know of, and ' +
+            'private repositories are missing. In code: always send the token in the `Authorization` header (the client ' +
+            'does), and treat a missing `X-OAuth-Scopes` on an app\'s call as a bug.',
+        );
       },
     },
     {
