@@ -1,5 +1,6 @@
 import { createQueryStringHash, encodeSymmetric, fromMethodAndPathAndBody } from 'atlassian-jwt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { KNOWN_SCOPES } from '../src/connect/scopes.ts';
 import { queryStringHash } from '../src/jwt/qsh.ts';
 import { repositoryFixtures } from './fixtures/repositories.ts';
 import { APP_KEY, BITBUCKET, GRANT_BODY, SHARED_SECRET, startTestBitbucket, T0, TOKEN_URL, type TestBitbucket } from './test-support.ts';
@@ -236,6 +237,13 @@ describe('token endpoint: X-Lab-Note marks what the mock makes up, and only that
 });
 
 describe('token endpoint: scopes of the installation', () => {
+  // protocol.md sections 7 and 8, [K]: no `scopes` in the descriptor means all scopes.
+  it('grants every known scope to an app whose descriptor names none', async () => {
+    bb = startTestBitbucket({ scopes: null });
+    expect(((await (await bb.exchange()).json()) as { scopes: string }).scopes).toBe(KNOWN_SCOPES.join(' '));
+    expect((await bb.exchange({ body: `${GRANT_BODY}&scope=pullrequest:write%20webhook` })).status).toBe(200);
+  });
+
   it('grants the installation\'s own scopes and refuses others', async () => {
     bb = startTestBitbucket({ scopes: ['account', 'repository', 'pullrequest'] });
     expect(((await (await bb.exchange()).json()) as { scopes: string }).scopes).toBe('account repository pullrequest');

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installationFromPayload, installedPayload } from '../../mocks/fixtures/lifecycle.ts';
+import { DEFAULT_SCOPES } from '../../src/connect/descriptor.ts';
 import { decodeUnverified } from '../../src/jwt/verify.ts';
 import { openSqliteStore } from '../../src/store/sqlite.ts';
 import { runLessonScript } from '../runner/run-script.ts';
@@ -12,6 +13,8 @@ import lesson from './lesson.ts';
 const SHARED_SECRET = 'lesson-4-test-shared-secret-0123456789abcdef';
 const NOW = Date.parse('2026-01-01T00:00:00Z');
 const installation = installationFromPayload(installedPayload({ appKey: 'jwt-grant-tutorial', sharedSecret: SHARED_SECRET }), {
+  // What the lab's descriptor names (lesson 1); a descriptor naming none would be granted every scope.
+  scopes: [...DEFAULT_SCOPES],
   now: () => NOW,
 });
 

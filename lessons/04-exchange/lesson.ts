@@ -277,7 +277,9 @@ export default defineLesson({
         const body = JSON.parse(sent.responseBody) as Record<string, unknown>;
         const meaning: Record<string, string> = {
           access_token: 'The token for the REST API: `Authorization: Bearer <access_token>` (lesson 5). A secret: never log it whole.',
-          scopes: 'One space-separated string (key plural): the app\'s scopes (descriptor, lesson 1), or fewer when `scope` was sent.',
+          scopes:
+            'One space-separated string (key plural): the app\'s scopes (descriptor, lesson 1; a descriptor without `scopes` is ' +
+            'granted every scope), or fewer when `scope` was sent.',
           expires_in: 'Seconds from now. Atlassian\'s page says one hour; Bitbucket was seen to send 7200. Trust this field.',
           token_type: '`bearer`: how to present it.',
           state:

@@ -6,6 +6,13 @@ import { KNOWN_SCOPES, missingContextScopes, suggestScope } from './scopes.ts';
 export { KNOWN_SCOPES } from './scopes.ts';
 
 /**
+ * The scopes of the lab's descriptor unless told otherwise: enough to read repositories.
+ *
+ * @example buildDescriptor({ appKey, baseUrl }).scopes // ['account', 'repository']
+ */
+export const DEFAULT_SCOPES: readonly string[] = Object.freeze(['account', 'repository']);
+
+/**
  * The app descriptor, `atlassian-connect.json`: what Bitbucket reads to install the app
  * (protocol.md, section 7). Every URL in it but `baseUrl` is relative: Bitbucket prepends `baseUrl`.
  *
@@ -329,7 +336,7 @@ export function validateDescriptor(descriptor: unknown, options: { live: boolean
  *
  * @param options.appKey The app key (config `appKey`).
  * @param options.baseUrl The app's public base URL (config `baseUrl`), without a trailing slash.
- * @param options.scopes Defaults to `['account', 'repository']`: enough to read repositories.
+ * @param options.scopes Defaults to `DEFAULT_SCOPES` (`["account", "repository"]`): enough to read repositories.
  * @throws {DescriptorError} `ERR_DESCRIPTOR_INVALID` when an option makes the descriptor invalid.
  *
  * @example
@@ -354,7 +361,7 @@ export function buildDescriptor(options: {
     baseUrl: options.baseUrl,
     authentication: { type: 'jwt' },
     lifecycle: { installed: '/installed', uninstalled: '/uninstalled' },
-    scopes: [...(options.scopes ?? ['account', 'repository'])],
+    scopes: [...(options.scopes ?? DEFAULT_SCOPES)],
     contexts: ['account'],
     modules: {
       repoPages: [
