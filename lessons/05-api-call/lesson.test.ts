@@ -221,6 +221,23 @@ describe('Lesson 5 with SCENARIO set by the learner', () => {
     }
   });
 
+  it('Step 1 under SCENARIO=rate-limited: Bitbucket\'s 429 names no wait, the client backs off briefly and recovers', async () => {
+    const ctx = await context({ env: { SCENARIO: 'rate-limited' } });
+    try {
+      const out = await runStep(ctx, 'Get the workspace with a Bearer token');
+      expect(wire(ctx), 'exchange, 429, the same call again').toEqual([
+        'POST https://bitbucket.org/site/oauth2/access_token → 200',
+        `GET ${API}/workspaces/${WORKSPACE} → 429`,
+        `GET ${API}/workspaces/${WORKSPACE} → 200`,
+      ]);
+      expect(out).toMatch(/The client waits [1-5]\d\d ms before trying again\./);
+      const report = await runStep(ctx, 'Report what SCENARIO did');
+      expect(report).toContain('The client recovered');
+    } finally {
+      await ctx.close();
+    }
+  });
+
   it('Step 1 and step 8 under SCENARIO=slow: the client gives up with ERR_TIMEOUT, and the lesson goes on', async () => {
     const ctx = await context({ env: { SCENARIO: 'slow' }, flags: { 'timeout-ms': '200' } });
     try {
