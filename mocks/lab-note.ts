@@ -12,25 +12,25 @@ import { withHeaders } from './responses.ts';
 export const LAB_NOTE_HEADER = 'X-Lab-Note';
 
 /**
- * Every note the mock sends, one sentence each (ASCII: they travel in a header). Several notes in
- * one answer are joined with `"; "`.
+ * Every note the mock sends, one sentence each: ASCII (they travel in a header) and without `"; "`,
+ * which joins several notes in one answer.
  */
 export const LAB_NOTES = Object.freeze({
   /** Token endpoint, success: `state` is in Bitbucket's token answers, its value for this grant is not. */
-  tokenState: 'the value of "state" is the mock\'s own (Bitbucket\'s for the JWT grant is not documented)',
+  tokenState: 'the value of "state" (Bitbucket\'s for the JWT grant is not documented)',
   /** Token endpoint: a bad signature, an unknown client, an expired JWT, a wrong qsh (protocol.md section 2: unsettled). */
   tokenJwtRefused: 'status and error code for this JWT are the mock\'s own (unsettled: neither documented nor captured)',
   /** Token endpoint: an Authorization header that is not `JWT <token>`. */
   tokenNotJwtScheme:
-    'the mock answers an Authorization header that is not "JWT <token>" as one without client credentials (400, captured); Bitbucket\'s answer to this header is not on record',
+    'the mock answers an Authorization header that is not "JWT <token>" as one without client credentials (400, captured), but Bitbucket\'s answer to this header is not on record',
   /** Token endpoint: a body that is not `application/x-www-form-urlencoded`. */
   tokenNotAForm: 'the mock does not read a body that is not a form (whether Bitbucket does is not on record)',
   /** Token endpoint: a grant type other than the JWT grant. */
-  tokenOtherGrant: 'the mock serves only the JWT grant; Bitbucket\'s answer to this grant type is not on record here',
+  tokenOtherGrant: 'the mock serves only the JWT grant, and Bitbucket\'s answer to this grant type is not on record here',
   /** Token endpoint: `scope` beyond the app's, or an unknown `bitbucket_repository`. */
   tokenFieldRefused: 'status, error code and wording of this refusal are the mock\'s own',
   /** REST: the value of `X-Credential-Type` for an app's credential. */
-  credentialType: 'the X-Credential-Type value is the mock\'s own (Bitbucket\'s for a Connect app\'s credential is not on record)',
+  credentialType: 'the X-Credential-Type value (none is on record for a Connect app\'s credential)',
   /** REST: a refusal whose status or wording is not on record. */
   apiRefusal: 'status and wording of this refusal are the mock\'s own (not on record)',
   /** REST: `/2.0/user` without credentials. */

@@ -194,7 +194,7 @@ async function sendMistake(ctx: LessonContext, mistake: Mistake): Promise<void> 
       ctx.live
         ? 'This is real Bitbucket\'s answer to a case its documentation does not cover: compare it with the offline mock\'s.'
         : 'What real Bitbucket answers here is *unsettled* (not documented, not captured): this is the mock\'s choice, and its ' +
-            '`X-Lab-Note` header (the ⚑ line above) says so. A live run shows the real answer.',
+            '`X-Lab-Note` header (the ⚑ lines above) says so. A live run shows the real answer.',
     );
   }
   ctx.say(mistake.lesson);
