@@ -180,8 +180,7 @@ function showWhatTheAppSent(ctx: LessonContext, sent: string[], mockLogBefore: n
   if (entries.some((entry) => entry.status === null || entry.status >= 400)) {
     ctx.say(
       `With SCENARIO=${ctx.config.scenario}, Bitbucket answered with an error and the app recovered by itself: its REST client gets a fresh ` +
-        'token after a 401 and retries a 5xx or a 429 (after `Retry-After` when Bitbucket sends one, else after its own backoff), ' +
-          'a bounded number of times (lesson 5).',
+        'token after a 401, retries a 5xx, and waits out a 429 (Bitbucket names no wait: the client backs off on its own), a bounded number of times (lesson 5).',
     );
   }
 }

@@ -1,5 +1,6 @@
 import express, { Router, type Express } from 'express';
 import { LESSONS_DIR } from '../../lessons/runner/manifest.ts';
+import { rateLimitPolicy } from '../bitbucket/rate-limit.ts';
 import type { Config } from '../config.ts';
 import { buildDescriptor, validateDescriptor } from '../connect/descriptor.ts';
 import { INSTALL_COMPLETE_PATH } from '../connect/install-link.ts';
@@ -89,6 +90,7 @@ export function createApp(deps: AppDeps): Express {
       basePath,
       appBaseUrl: config.baseUrl,
       apiUrl: config.bitbucketApiUrl,
+      rateLimit: rateLimitPolicy(config.live),
       now,
       // Inside real Bitbucket the iframe needs its host script; offline there is no host to talk to.
       scripts: config.live ? [new URL('/atlassian-connect/all.js', config.bitbucketUrl).href] : [],

@@ -273,11 +273,27 @@ describe('GET /oauth-callback: refusals are readable HTML pages with the right s
     expect(result.response.headers.get('retry-after')).toBe('120');
   });
 
+  it('offline, waits out Bitbucket\'s 429 (no Retry-After) for a moment and shows the repository', async () => {
+    const { clientKey } = await setUp('rate-limited');
+    const { response } = await loadPage({ clientKey });
+    expect(response.status).toBe(200);
+    // The offline policy (src/bitbucket/rate-limit.ts): one short wait, then the call again.
+    expect(bitbucket!.mock.state.log.filter((entry) => entry.endpoint.startsWith('GET')).map((entry) => entry.status)).toEqual([429, 200]);
+  });
+
+  it('live, answers a REST 429 at once with 503 ERR_RATE_LIMITED: the live wait (minutes) does not fit a page', async () => {
+    const { clientKey } = await setUp('rate-limited', { LIVE: '1' });
+    const result = await loadPage({ clientKey });
+    await expectErrorPage(result, 503, 'ERR_RATE_LIMITED');
+    // Not repeated: the mock's 429 is one-off, so a repeat would have shown the repository.
+    expect(bitbucket!.mock.state.log.filter((entry) => entry.endpoint.startsWith('GET')).map((entry) => entry.status)).toEqual([429]);
+  });
+
   it('502 ERR_GRANT_UNAUTHORIZED_CLIENT when the token endpoint refuses, with the lesson to read', async () => {
     const { clientKey } = await setUp();
     bitbucket!.server.use(
       http.post('https://bitbucket.org/site/oauth2/access_token', () =>
-        HttpResponse.json({ error: 'unauthorized_client', error_description: 'Requests must be authenticated using OAuth client credentials' }, { status: 401 }),
+        HttpResponse.json({ error: 'unauthorized_client', error_description: 'Requests must be authenticated using OAuth client credentials' }, { status: 400 }),
       ),
     );
     const result = await loadPage({ clientKey });

@@ -1,9 +1,16 @@
 import { z } from 'zod';
 import { DescriptorError } from './errors.ts';
 import { formatPath, hintFrom, problemMessage, refineWith, toProblems } from './problems.ts';
-import { KNOWN_SCOPES, missingContextScopes, suggestScope } from './scopes.ts';
+import { grantedScopes, KNOWN_SCOPES, missingContextScopes, suggestScope } from './scopes.ts';
 
 export { KNOWN_SCOPES } from './scopes.ts';
+
+/**
+ * The scopes of the lab's descriptor unless told otherwise: enough to read repositories.
+ *
+ * @example buildDescriptor({ appKey, baseUrl }).scopes // ['account', 'repository']
+ */
+export const DEFAULT_SCOPES: readonly string[] = Object.freeze(['account', 'repository']);
 
 /**
  * The app descriptor, `atlassian-connect.json`: what Bitbucket reads to install the app
@@ -326,7 +333,7 @@ export function validateDescriptor(descriptor: unknown, options: { live: boolean
     throw new DescriptorError(problems);
   }
   // A descriptor without `scopes` asks for all of them: the typed result says so explicitly.
-  return { ...result.data, scopes: result.data.scopes ?? [...KNOWN_SCOPES] };
+  return { ...result.data, scopes: grantedScopes(result.data.scopes) };
 }
 
 /**
@@ -336,7 +343,7 @@ export function validateDescriptor(descriptor: unknown, options: { live: boolean
  *
  * @param options.appKey The app key (config `appKey`).
  * @param options.baseUrl The app's public base URL (config `baseUrl`), without a trailing slash.
- * @param options.scopes Defaults to `['account', 'repository']`: enough to read repositories.
+ * @param options.scopes Defaults to `DEFAULT_SCOPES` (`["account", "repository"]`): enough to read repositories.
  * @throws {DescriptorError} `ERR_DESCRIPTOR_INVALID` when an option makes the descriptor invalid.
  *
  * @example
@@ -361,7 +368,7 @@ export function buildDescriptor(options: {
     baseUrl: options.baseUrl,
     authentication: { type: 'jwt' },
     lifecycle: { installed: '/installed', uninstalled: '/uninstalled' },
-    scopes: [...(options.scopes ?? ['account', 'repository'])],
+    scopes: [...(options.scopes ?? DEFAULT_SCOPES)],
     contexts: ['account'],
     modules: {
       repoPages: [

@@ -29,6 +29,19 @@ export const KNOWN_SCOPES: readonly string[] = Object.freeze([
   'runner:write',
 ]);
 
+/**
+ * The scopes Bitbucket grants an app for its descriptor's `scopes`: the list as declared, or, for
+ * a descriptor that names none, **every** scope (docs/protocol.md sections 7 and 8, [K]
+ * developer.atlassian.com/cloud/bitbucket/bitbucket-cloud-rest-api-scopes).
+ *
+ * @example
+ * grantedScopes(['account', 'repository']) // ['account', 'repository']
+ * grantedScopes(undefined).length          // KNOWN_SCOPES.length
+ */
+export function grantedScopes(declared: readonly string[] | undefined): string[] {
+  return [...(declared ?? KNOWN_SCOPES)];
+}
+
 /** Levenshtein distance, small strings only (scope names), so the plain O(n·m) table is fine. */
 function editDistance(a: string, b: string): number {
   let previous = Array.from({ length: b.length + 1 }, (_, j) => j);

@@ -189,9 +189,10 @@ describe('exchangeJwtForToken: errors', () => {
       () =>
         HttpResponse.json(
           { error: 'unauthorized_client', error_description: 'Requests must be authenticated using OAuth client credentials' },
-          { status: 401 },
+          // The one public capture of this error with a status has 400 (docs/protocol.md section 2).
+          { status: 400 },
         ),
-      { code: 'ERR_GRANT_UNAUTHORIZED_CLIENT', status: 401, oauthError: 'unauthorized_client' },
+      { code: 'ERR_GRANT_UNAUTHORIZED_CLIENT', status: 400, oauthError: 'unauthorized_client' },
       ['Requests must be authenticated using OAuth client credentials', 'case-sensitive', '"Authorization: JWT <token>"'],
     ],
     [

@@ -1,5 +1,6 @@
 import type { RequestHandler } from 'express';
 import { createBitbucketClient, encodePathSegment } from '../../bitbucket/client.ts';
+import type { RateLimitPolicy } from '../../bitbucket/rate-limit.ts';
 import { isLabError } from '../../errors.ts';
 import { verifyRequest } from '../../jwt/verify.ts';
 import type { AccessToken } from '../../oauth/exchange.ts';
@@ -16,7 +17,7 @@ import { renderRepoPage, type RepositoryView } from '../views/repo-page.ts';
 /**
  * What the repository page needs.
  *
- * @example repoPage({ store, tokenCache, recorder, log, appBaseUrl, apiUrl, now: Date.now, scripts: [] } satisfies RepoPageDeps)
+ * @example repoPage({ store, tokenCache, recorder, log, appBaseUrl, apiUrl, rateLimit: rateLimitPolicy(false), now: Date.now, scripts: [] } satisfies RepoPageDeps)
  */
 export interface RepoPageDeps {
   store: InstallationStore;
@@ -28,6 +29,8 @@ export interface RepoPageDeps {
   appBaseUrl: string;
   /** The REST API origin the app calls (configured, never taken from the installation payload). */
   apiUrl: string;
+  /** The mode's 429 policy (`rateLimitPolicy(config.live)`); the page caps its waits to seconds. */
+  rateLimit: RateLimitPolicy;
   now: () => number;
   /** Scripts the page loads, e.g. Bitbucket's `all.js` in live mode. */
   scripts: string[];
@@ -50,8 +53,22 @@ export function parseRepoUuid(value: unknown): string {
   return value;
 }
 
-/** A page must answer in seconds: fewer retries and no minute-long Retry-After waits. */
-const PAGE_RETRY = { maxRetries: 2, maxRetryAfterMs: 5_000 };
+/** A page must answer in seconds: fewer retries, and no wait for a 429 beyond this. */
+const PAGE_RETRY = { maxRetries: 2 };
+const PAGE_MAX_RATE_LIMIT_WAIT_MS = 5_000;
+
+/**
+ * The mode's 429 policy, capped for a page: offline its sub-second waits fit; live, the first wait
+ * alone is longer than the cap, so a rate-limited page answers at once (503, ERR_RATE_LIMITED)
+ * rather than hold the browser for minutes.
+ */
+function pageRateLimit(policy: RateLimitPolicy): RateLimitPolicy {
+  return {
+    ...policy,
+    maxTotalMs: Math.min(policy.maxTotalMs, PAGE_MAX_RATE_LIMIT_WAIT_MS),
+    maxRetryAfterMs: Math.min(policy.maxRetryAfterMs, PAGE_MAX_RATE_LIMIT_WAIT_MS),
+  };
+}
 
 /**
  * `GET /oauth-callback?repoUuid={...}&jwt=...`: the "JWT Authorization Grant" repository page.
@@ -61,7 +78,7 @@ const PAGE_RETRY = { maxRetries: 2, maxRetryAfterMs: 5_000 };
  * (401 for JWT problems, 400 for a bad repoUuid); a refused grant renders the page up to the grant,
  * with Bitbucket's answer and the status of the error table (502/503/504).
  *
- * @example app.get('/oauth-callback', repoPage({ store, tokenCache, recorder, log, appBaseUrl, apiUrl, now, scripts: [] }))
+ * @example app.get('/oauth-callback', repoPage({ store, tokenCache, recorder, log, appBaseUrl, apiUrl, rateLimit, now, scripts: [] }))
  */
 export function repoPage(deps: RepoPageDeps): RequestHandler {
   return async (req, res) => {
@@ -107,6 +124,7 @@ export function repoPage(deps: RepoPageDeps): RequestHandler {
       fetch: deps.recorder.fetch,
       now: deps.now,
       retry: PAGE_RETRY,
+      rateLimit: pageRateLimit(deps.rateLimit),
     });
     const apiRequests: RecordedRequest[] = [];
     const path = `/2.0/repositories/${encodePathSegment(workspace)}/${encodePathSegment(repoUuid)}`;
