@@ -24,11 +24,19 @@ function tokens() {
   return { calls, token };
 }
 
-/** A sleep that records its delays and returns at once: no real time passes. */
+/** More waits than any bounded retry policy of these tests makes: beyond, the client is looping. */
+const MAX_SLEEPS = 50;
+
+/**
+ * A sleep that records its delays and returns at once: no real time passes. A client that keeps
+ * retrying (its bound broken) fails the test at the 51st wait, instead of spinning until the
+ * test times out.
+ */
 function sleeps() {
   const delays: number[] = [];
   const sleep = async (ms: number) => {
     delays.push(ms);
+    if (delays.length > MAX_SLEEPS) throw new Error(`the client waited more than ${MAX_SLEEPS} times: is its retry loop unbounded?`);
   };
   return { delays, sleep };
 }
