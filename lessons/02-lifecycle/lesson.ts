@@ -202,7 +202,7 @@ const FIELD_TABLE = [
   '| --- | --- |',
   '| `key` | The descriptor\'s `key`. Payloads for another app are refused (`ERR_APP_KEY_MISMATCH`). |',
   '| `clientKey` | The installation\'s id, `ari:cloud:bitbucket::app/{workspace uuid}/app key`: the store\'s primary key, `sub` of the JWTs the app signs (lesson 3), `iss` of the ones Bitbucket signs (lesson 6). |',
-  '| `sharedSecret` | The HS256 key both sides sign with. Sent once, here: lose it and the app can neither get tokens nor verify Bitbucket\'s calls. |',
+  '| `sharedSecret` | The HS256 key both sides sign with. Sent only in `installed` calls: lose it and the app can neither get tokens nor verify Bitbucket\'s calls. |',
   '| `baseUrl` | Bitbucket\'s web origin: where the token endpoint is (lesson 4). |',
   '| `baseApiUrl` | Bitbucket\'s API origin: where the REST API is (lesson 5). |',
   '| `productType`, `eventType` | `bitbucket`, `installed`: this payload, and no other, goes to `/installed`. |',
