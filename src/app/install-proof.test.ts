@@ -136,6 +136,7 @@ describe('a first install, proven with the JWT grant', () => {
     expect(mostPending).toBe(50);
     const refused = await postInstalled(squatterPayload('late'));
     expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after'), 'when to come back').toBe('60');
     expect(((await refused.json()) as { error: string }).error).toBe('ERR_PENDING_LIMIT');
     release();
     await verifier.idle();

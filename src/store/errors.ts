@@ -219,6 +219,8 @@ export class StoreContendedError extends LabError {
  */
 export class PendingLimitError extends LabError {
   readonly maxPending: number;
+  /** When to try again: the app answers it as `Retry-After` (a minute: proofs take seconds, expiry five minutes). */
+  readonly retryAfterMs = 60_000;
 
   constructor(maxPending: number) {
     super(
