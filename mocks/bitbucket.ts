@@ -19,8 +19,9 @@ export interface BitbucketMockOptions {
   apiUrl?: string;
   /**
    * Bitbucket's side of the installations: which exist, with their secret, app key and granted
-   * scopes (`installationFromPayload` records them; a record without `scopes`, as the app's own
-   * store keeps them, is read as the lab descriptor's: see `installationScopes` in context.ts).
+   * scopes (`installationFromPayload` records them). The simulated Bitbucket's own registry
+   * (mocks/registry.ts, `registry.installations`), never an app's store: the token endpoint must
+   * confirm only installations Bitbucket made, or an app's proof of a first install proves nothing.
    */
   installations: Pick<InstallationStore, 'get'>;
   /** The failure scenario to play; default `happy`. Pass `loadConfig().scenario` to honour `SCENARIO=`. */
@@ -63,7 +64,7 @@ function checkBaseUrl(name: string, value: string): string {
  * repositories, and named failure scenarios.
  *
  * @example
- * const mock = createBitbucketMock({ installations: store, scenario: loadConfig().scenario })
+ * const mock = createBitbucketMock({ installations: registry.installations, scenario: loadConfig().scenario })
  * const server = setupServer(...mock.handlers)
  * server.listen({ onUnhandledRequest: 'error' })
  * // ... exchange a JWT, call the API ...

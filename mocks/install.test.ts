@@ -4,6 +4,8 @@ import { queryStringHash } from '../src/jwt/qsh.ts';
 import { verifyJwt } from '../src/jwt/verify.ts';
 import { createMemoryStore } from '../src/store/memory.ts';
 import { TEAMS_IN_SPACE } from './fixtures/accounts.ts';
+import { clientKeyFor } from './fixtures/lifecycle.ts';
+import { createMemoryRegistry } from './registry.ts';
 import { installApp, uninstallApp, type InstallableDescriptor } from './install.ts';
 import { T0 } from './test-support.ts';
 
@@ -49,12 +51,22 @@ describe('installApp', () => {
     expect(result.payload).toMatchObject({ key: 'jwt-grant-tutorial', sharedSecret: 'shh-0123456789abcdef', eventType: 'installed' });
   });
 
-  it('signs as Bitbucket does: iss = aud = clientKey, qsh of POST&/installed& relative to descriptor.baseUrl, one hour', async () => {
+  it('sends a first install without a JWT: there is no preceding secret (Atlassian\'s signing table)', async () => {
     const { fetch, sent } = recordingFetch();
-    const { clientKey, sharedSecret } = await installApp({ appBaseUrl: 'http://127.0.0.1:3000', descriptor, fetch, now: () => T0 });
+    const result = await installApp({ appBaseUrl: 'http://127.0.0.1:3000', descriptor, fetch, now: () => T0 });
+    expect(authorization(sent[0]!.init)).toBe('');
+    expect(result.signedWith).toBeUndefined();
+  });
+
+  it('signs with precedingSecret as Bitbucket does: iss = aud = clientKey, qsh of POST&/installed& relative to descriptor.baseUrl, one hour', async () => {
+    const { fetch, sent } = recordingFetch();
+    const preceding = 'the-preceding-installs-secret-0123456789';
+    const { clientKey, signedWith } = await installApp({ appBaseUrl: 'http://127.0.0.1:3000', descriptor, fetch, now: () => T0, precedingSecret: preceding });
+    expect(signedWith).toBe(preceding);
     const header = authorization(sent[0]!.init);
     expect(header).toMatch(/^JWT [\w-]+\.[\w-]+\.[\w-]+$/);
     const jwt = header.slice(4);
+    const sharedSecret = preceding;
     const { claims } = await verifyJwt(jwt, {
       secret: sharedSecret,
       qsh: { accept: [queryStringHash('POST', `${descriptor.baseUrl}/installed`, descriptor.baseUrl)] },
@@ -105,6 +117,66 @@ describe('installApp', () => {
       await expect(installApp({ appBaseUrl: 'http://127.0.0.1:3000', descriptor: d, fetch })).rejects.toMatchObject({ code: 'ERR_INSTALL_DESCRIPTOR', lesson: 1 });
     }
     expect(sent).toEqual([]);
+  });
+});
+
+describe('installApp with the simulated Bitbucket\'s registry', () => {
+  const appBaseUrl = 'http://127.0.0.1:3000';
+
+  it('plays the signing table: unsigned first install, then re-install and rotation signed with the preceding secret', async () => {
+    const registry = createMemoryRegistry();
+    const { fetch, sent } = recordingFetch();
+    const first = await installApp({ appBaseUrl, descriptor, fetch, registry, now: () => T0 });
+    expect(authorization(sent[0]!.init)).toBe('');
+    expect(await registry.installations.get(first.clientKey), 'recorded what it issued').toMatchObject({ sharedSecret: first.sharedSecret, state: 'active' });
+
+    const again = await installApp({ appBaseUrl, descriptor, fetch, registry, now: () => T0 });
+    expect(again.sharedSecret, 'a re-install keeps the secret').toBe(first.sharedSecret);
+    expect(again.signedWith).toBe(first.sharedSecret);
+    expect(decodeSymmetric(authorization(sent[1]!.init).slice(4), first.sharedSecret, SymmetricAlgorithm.HS256)).toBeTruthy();
+
+    const rotated = await installApp({ appBaseUrl, descriptor, fetch, registry, rotate: true, now: () => T0 });
+    expect(rotated.sharedSecret, 'a rotation brings a new secret').not.toBe(first.sharedSecret);
+    expect(rotated.signedWith, 'signed with the preceding one').toBe(first.sharedSecret);
+    expect((await registry.record(first.clientKey))?.sharedSecret).toBe(rotated.sharedSecret);
+  });
+
+  it('after an uninstall, signs the next install with the last secret and sends a new one; the uninstall is signed with the last secret', async () => {
+    const registry = createMemoryRegistry();
+    const { fetch, sent } = recordingFetch();
+    const installed = await installApp({ appBaseUrl, descriptor, fetch, registry, now: () => T0 });
+    await uninstallApp({ appBaseUrl, descriptor, installed: installed.payload, fetch, registry, now: () => T0 });
+    expect(decodeSymmetric(authorization(sent[1]!.init).slice(4), installed.sharedSecret, SymmetricAlgorithm.HS256)).toBeTruthy();
+    expect(await registry.installations.get(installed.clientKey), 'its tokens stop working').toBeUndefined();
+    expect((await registry.record(installed.clientKey))?.state).toBe('uninstalled');
+
+    const again = await installApp({ appBaseUrl, descriptor, fetch, registry, now: () => T0 });
+    expect(again.signedWith).toBe(installed.sharedSecret);
+    expect(again.sharedSecret).not.toBe(installed.sharedSecret);
+    expect(await registry.installations.get(installed.clientKey)).toMatchObject({ sharedSecret: again.sharedSecret, state: 'active' });
+  });
+
+  it('records before posting (the app may prove it before the 204 is read), and puts back the previous record if the app refuses', async () => {
+    const registry = createMemoryRegistry();
+    const seenDuringCall: unknown[] = [];
+    const answering = (status: number) =>
+      (async (url: string | URL | Request) => {
+        if (String(url).endsWith('/installed')) seenDuringCall.push((await registry.installations.get(clientKeyFor(TEAMS_IN_SPACE.uuid, descriptor.key)))?.sharedSecret);
+        return new Response(null, { status });
+      }) as typeof fetch;
+    const first = await installApp({ appBaseUrl, descriptor, fetch: answering(204), registry });
+    expect(seenDuringCall).toEqual([first.sharedSecret]);
+
+    const refused = await installApp({ appBaseUrl, descriptor, fetch: answering(401), registry, rotate: true });
+    expect(seenDuringCall[1], 'the new secret was known during the call').toBe(refused.sharedSecret);
+    expect((await registry.record(first.clientKey))?.sharedSecret, 'the refused rotation is undone').toBe(first.sharedSecret);
+
+    const unreachable = (async () => {
+      throw new TypeError('fetch failed');
+    }) as typeof fetch;
+    const fresh = createMemoryRegistry();
+    await expect(installApp({ appBaseUrl, descriptor, fetch: unreachable, registry: fresh })).rejects.toMatchObject({ code: 'ERR_INSTALL_UNREACHABLE' });
+    expect(await fresh.list(), 'an install that never reached the app leaves no record').toEqual([]);
   });
 });
 

@@ -7,12 +7,16 @@ import { InstallDescriptorError, InstallUnreachableError } from './errors.ts';
 import type { UserSeed, WorkspaceSeed } from './fixtures/accounts.ts';
 import { installationFromPayload, installedPayload, uninstalledPayload } from './fixtures/lifecycle.ts';
 import type { InstalledPayload, Origins, UninstalledPayload } from './fixtures/types.ts';
+import type { BitbucketRegistry } from './registry.ts';
 
 /**
  * Bitbucket's side of installing and uninstalling an app (docs/protocol.md, section 6): build the
- * lifecycle payload, sign it as Bitbucket does (`iss` = `aud` = clientKey, qsh of
- * `POST&/installed&` relative to the app's base URL), and POST it to the app. The fake Bitbucket
- * UI and lesson 2 call these.
+ * lifecycle payload, sign it as Bitbucket does, and POST it to the app. Which secret signs which
+ * call is Atlassian's table (developer.atlassian.com/cloud/bitbucket/authentication-for-apps): a
+ * first install carries no JWT; every later install, the first install after an uninstall, and
+ * the uninstall are signed (`iss` = `aud` = clientKey, qsh of `POST&/installed&` relative to the
+ * app's base URL) with the secret of the **preceding** `installed` call. The fake Bitbucket UI and
+ * lessons 2 and 7 call these.
  */
 
 /** The parts of `atlassian-connect.json` an install reads. */
@@ -46,7 +50,25 @@ export interface InstallAppOptions extends LifecycleCallOptions, Origins {
   workspace?: WorkspaceSeed;
   /** The admin who clicks install; default Ada Lovelace. */
   installer?: UserSeed;
-  /** The secret Bitbucket hands the app; default 32 random bytes, base64url. */
+  /**
+   * The simulated Bitbucket's registry: installApp then plays Bitbucket in full. It signs with the
+   * secret of this clientKey's preceding install (none: an unsigned first install), keeps that
+   * secret on a re-install (unless `rotate`), records the installation before posting (the app's
+   * proof exchange may arrive before the 204 is read), and puts the previous record back if the
+   * app refuses. Without it, the call is exactly what the options say (forgeries, tests).
+   */
+  registry?: BitbucketRegistry;
+  /**
+   * The secret of the preceding `installed` call, to sign this one with. Absent: no JWT, as on a
+   * first install. With `registry`, default: the secret Bitbucket recorded for this clientKey.
+   */
+  precedingSecret?: string;
+  /** With `registry`: a re-install brings a new secret (a rotation), signed with the preceding one. */
+  rotate?: boolean;
+  /**
+   * The secret Bitbucket hands the app. Default: with `registry`, the installed app's current one
+   * (a re-install keeps it, unless `rotate`); otherwise 32 random bytes, base64url.
+   */
   sharedSecret?: string;
 }
 
@@ -55,6 +77,8 @@ export interface InstallResult {
   clientKey: string;
   /** A secret: redact before printing. */
   sharedSecret: string;
+  /** The secret the call was signed with (a secret); undefined for an unsigned first install. */
+  signedWith: string | undefined;
   payload: InstalledPayload;
   /** Bitbucket's record of the installation, for the mock's `installations` store. */
   installation: Installation;
@@ -64,8 +88,10 @@ export interface InstallResult {
 
 /** Options of {@link uninstallApp}. */
 export interface UninstallAppOptions extends LifecycleCallOptions {
-  /** The payload of the install being undone: its clientKey, and its sharedSecret to sign with. */
+  /** The payload of the install being undone (the last one): its clientKey, and its sharedSecret to sign with. */
   installed: InstalledPayload;
+  /** The simulated Bitbucket's registry: marked uninstalled before the call (Bitbucket's uninstall cannot be refused), keeping the last secret. */
+  registry?: BitbucketRegistry;
 }
 
 /** What {@link uninstallApp} did. */
@@ -97,22 +123,29 @@ function trimSlash(url: string): string {
   return url.replace(/\/+$/, '');
 }
 
-/** Signs and POSTs one lifecycle payload, turning a failure to reach the app into a clear error. */
-async function deliver(o: LifecycleCallOptions, path: string, payload: object, clientKey: string, sharedSecret: string): Promise<Response> {
-  const jwt = await signProductJwt({
-    clientKey,
-    sharedSecret,
-    method: 'POST',
-    url: `${trimSlash(o.descriptor.baseUrl)}${path}`,
-    baseUrl: o.descriptor.baseUrl,
-    now: o.now,
-  });
+/**
+ * POSTs one lifecycle payload, signed with `signingSecret` (unsigned without one), turning a
+ * failure to reach the app into a clear error.
+ */
+async function deliver(o: LifecycleCallOptions, path: string, payload: object, clientKey: string, signingSecret: string | undefined): Promise<Response> {
+  const headers: Record<string, string> = { 'Content-Type': 'application/json' };
+  if (signingSecret !== undefined) {
+    const jwt = await signProductJwt({
+      clientKey,
+      sharedSecret: signingSecret,
+      method: 'POST',
+      url: `${trimSlash(o.descriptor.baseUrl)}${path}`,
+      baseUrl: o.descriptor.baseUrl,
+      now: o.now,
+    });
+    headers.Authorization = `JWT ${jwt}`;
+  }
   const target = `${trimSlash(o.appBaseUrl)}${path}`;
   const timeoutMs = o.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const send = o.fetch ?? fetch;
   const init: RequestInit = {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json', Authorization: `JWT ${jwt}` },
+    headers,
     body: JSON.stringify(payload),
     // Bitbucket does not follow a lifecycle call elsewhere: the JWT goes to the app only.
     redirect: 'manual',
@@ -133,8 +166,9 @@ async function deliver(o: LifecycleCallOptions, path: string, payload: object, c
 
 /**
  * Plays Bitbucket installing the app into a workspace: builds the `installed` payload for the
- * descriptor's key with a fresh sharedSecret, signs it, and POSTs it to
- * `appBaseUrl + lifecycle.installed` with `Authorization: JWT`.
+ * descriptor's key and POSTs it to `appBaseUrl + lifecycle.installed`, with `Authorization: JWT`
+ * signed with `precedingSecret` when there is one (a first install has none). With `registry`,
+ * the secrets are Bitbucket's own: see {@link InstallAppOptions.registry}.
  *
  * @throws {InstallDescriptorError} `ERR_INSTALL_DESCRIPTOR` when the descriptor lacks key, baseUrl or lifecycle.installed.
  * @throws {InstallUnreachableError} `ERR_INSTALL_UNREACHABLE` when the app does not answer.
@@ -148,23 +182,32 @@ async function deliver(o: LifecycleCallOptions, path: string, payload: object, c
  */
 export async function installApp(o: InstallAppOptions): Promise<InstallResult> {
   const path = lifecyclePath(o.descriptor, 'installed');
-  const sharedSecret = o.sharedSecret ?? randomBytes(32).toString('base64url');
-  const payload = installedPayload({
-    appKey: o.descriptor.key,
-    sharedSecret,
-    workspace: o.workspace,
-    installer: o.installer,
-    bitbucketUrl: o.bitbucketUrl,
-    apiUrl: o.apiUrl,
-  });
+  const shape = { appKey: o.descriptor.key, workspace: o.workspace, installer: o.installer, bitbucketUrl: o.bitbucketUrl, apiUrl: o.apiUrl };
+  const clientKey = installedPayload({ ...shape, sharedSecret: '' }).clientKey;
+  const previous = await o.registry?.record(clientKey);
+  // Bitbucket keeps an installed app's secret on a re-install; an install after an uninstall gets a new one.
+  const kept = previous?.state === 'active' && !o.rotate ? previous.sharedSecret : undefined;
+  const sharedSecret = o.sharedSecret ?? kept ?? randomBytes(32).toString('base64url');
+  const signedWith = o.precedingSecret ?? previous?.sharedSecret;
+  const payload = installedPayload({ ...shape, sharedSecret });
   const installation = installationFromPayload(payload, { scopes: o.descriptor.scopes, now: o.now });
-  const response = await deliver(o, path, payload, payload.clientKey, sharedSecret);
-  return { clientKey: payload.clientKey, sharedSecret, payload, installation, response };
+  await o.registry?.register(installation);
+  let response: Response;
+  try {
+    response = await deliver(o, path, payload, clientKey, signedWith);
+  } catch (error) {
+    await o.registry?.restore(clientKey, previous);
+    throw error;
+  }
+  // Bitbucket treats any non-2xx as a failed install: what it recorded before stands.
+  if (!response.ok) await o.registry?.restore(clientKey, previous);
+  return { clientKey, sharedSecret, signedWith, payload, installation, response };
 }
 
 /**
  * Plays Bitbucket uninstalling the app: POSTs the `uninstalled` payload (no sharedSecret, no
- * actor) to `appBaseUrl + lifecycle.uninstalled`, signed with the installation's sharedSecret.
+ * actor) to `appBaseUrl + lifecycle.uninstalled`, signed with the secret of the last `installed`
+ * call. With `registry`, the installation is marked uninstalled first, whatever the app answers.
  *
  * @throws {InstallDescriptorError} `ERR_INSTALL_DESCRIPTOR` when the descriptor lacks lifecycle.uninstalled.
  * @throws {NoSharedSecretError} `ERR_NO_SHARED_SECRET` when `installed` has no sharedSecret.
@@ -179,6 +222,7 @@ export async function uninstallApp(o: UninstallAppOptions): Promise<UninstallRes
   const { sharedSecret, clientKey } = o.installed;
   if (!sharedSecret) throw new NoSharedSecretError(clientKey, o.installed.principal.type);
   const payload = uninstalledPayload(o.installed);
+  await o.registry?.markUninstalled(clientKey, new Date((o.now ?? Date.now)()).toISOString());
   const response = await deliver(o, path, payload, clientKey, sharedSecret);
   return { payload, response };
 }

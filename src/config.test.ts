@@ -20,6 +20,7 @@ describe('loadConfig', () => {
       bitbucketUrl: 'https://bitbucket.org',
       bitbucketApiUrl: 'https://api.bitbucket.org',
       live: false,
+      verifyInstalls: true,
       scenario: 'happy',
       port: 3000,
     });
@@ -57,6 +58,7 @@ describe('loadConfig', () => {
     [{ BITBUCKET_URL: 'https://bitbucket.org/?x=1' }, 'BITBUCKET_URL'],
     [{ BITBUCKET_API_URL: 'not a url' }, 'BITBUCKET_API_URL'],
     [{ LIVE: 'maybe' }, 'LIVE'],
+    [{ VERIFY_INSTALLS: 'sometimes' }, 'VERIFY_INSTALLS'],
     [{ SCENARIO: 'flaky' }, 'SCENARIO'],
     [{ PORT: '70000' }, 'PORT'],
     [{ PORT: '3000abc' }, 'PORT'],
@@ -73,5 +75,13 @@ describe('loadConfig', () => {
 
   it.each(['0', 'false', 'no', 'off', ''])('reads LIVE=%j as off', (value) => {
     expect(loadConfig({ LIVE: value }).live).toBe(false);
+  });
+
+  it.each([['0', false], ['off', false], ['1', true], ['', true]])('reads VERIFY_INSTALLS=%j as %s (on unless turned off)', (value, on) => {
+    expect(loadConfig({ VERIFY_INSTALLS: value }).verifyInstalls).toBe(on);
+  });
+
+  it('says how to turn VERIFY_INSTALLS off when its value is no flag', () => {
+    expect(configError({ VERIFY_INSTALLS: 'sometimes' }).message).toContain('VERIFY_INSTALLS=0');
   });
 });

@@ -18,6 +18,11 @@ export interface Config {
   bitbucketApiUrl: string;
   /** True: talk to real Bitbucket. False (the default): the in-process mock. */
   live: boolean;
+  /**
+   * True (the default): a first install is stored pending and proven with one token exchange
+   * before it is used. False (`VERIFY_INSTALLS=0`): trusted on first use, for local experiments.
+   */
+  verifyInstalls: boolean;
   /** The mock's failure scenario. */
   scenario: ScenarioName;
   /** The port `npm start` listens on. */
@@ -51,11 +56,16 @@ function readUrl(env: NodeJS.ProcessEnv, name: string, fallback: string): string
   return raw.replace(/\/+$/, '');
 }
 
-function readFlag(env: NodeJS.ProcessEnv, name: string): boolean {
+function readFlag(env: NodeJS.ProcessEnv, name: string, fallback = false): boolean {
   const raw = (env[name] ?? '').trim().toLowerCase();
-  if (['', '0', 'false', 'no', 'off'].includes(raw)) return false;
+  if (raw === '') return fallback;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
   if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
-  throw new ConfigError(`${name}="${env[name]}" is not a flag. Use ${name}=1 to turn it on, or leave it unset.`);
+  throw new ConfigError(
+    fallback
+      ? `${name}="${env[name]}" is not a flag. Use ${name}=0 to turn it off, or leave it unset.`
+      : `${name}="${env[name]}" is not a flag. Use ${name}=1 to turn it on, or leave it unset.`,
+  );
 }
 
 /**
@@ -92,6 +102,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bitbucketUrl: readUrl(env, 'BITBUCKET_URL', 'https://bitbucket.org'),
     bitbucketApiUrl: readUrl(env, 'BITBUCKET_API_URL', 'https://api.bitbucket.org'),
     live: readFlag(env, 'LIVE'),
+    verifyInstalls: readFlag(env, 'VERIFY_INSTALLS', true),
     scenario,
     port,
   };

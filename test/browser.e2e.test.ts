@@ -86,6 +86,9 @@ describe.skipIf(!hasChromium && !inCi)(suiteName, () => {
       await page.getByText('is installed in Teams in Space').waitFor();
       expect(await page.locator('.message.success').innerText()).toContain('HTTP 204');
       await saveScreenshot(page, 'e2e-3-installed');
+      // The app proves the (unsigned) first install with one token exchange at the fake: its outcome first.
+      await rehearsal.installVerifier.idle();
+      expect((await rehearsal.store.list({ state: 'active' })).length).toBe(1);
 
       await page.getByRole('link', { name: 'Workspace', exact: true }).click();
       await page.getByRole('link', { name: 'launch-control', exact: true }).click();

@@ -4,9 +4,11 @@ import { API_ENDPOINTS } from '../mocks/rest-api.ts';
 import { repositoryFixtures, REPOSITORY_COUNT } from '../mocks/fixtures/repositories.ts';
 import type { BitbucketRepository } from '../mocks/fixtures/types.ts';
 import { installApp } from '../mocks/install.ts';
+import { createMemoryRegistry } from '../mocks/registry.ts';
 import { startMockServer } from '../mocks/server.ts';
 import { createBitbucketClient, encodePathSegment } from '../src/bitbucket/client.ts';
 import { buildDescriptor } from '../src/connect/descriptor.ts';
+import { createInstallVerifier } from '../src/connect/install-verifier.ts';
 import { handleInstalled } from '../src/connect/lifecycle.ts';
 import type { InstallOutcome, LifecycleDeps } from '../src/connect/lifecycle.ts';
 import { isLabError } from '../src/errors.ts';
@@ -17,7 +19,8 @@ import { createMemoryStore } from '../src/store/memory.ts';
 
 /**
  * The whole offline flow in one test, every HTTP call through msw (`onUnhandledRequest: 'error'`):
- * Bitbucket installs the app (lesson 2), the app signs and exchanges a JWT (lessons 3 and 4) and
+ * Bitbucket installs the app (lesson 2) and the app proves the install with one exchange, the app
+ * signs and exchanges a JWT (lessons 3 and 4) and
  * lists the workspace's repositories with the token (lesson 5), reusing it from the cache, then
  * narrows a token to one repository.
  */
@@ -59,24 +62,28 @@ const noRetries = async () => {
 
 describe('offline end to end: install, sign, exchange, list every repository', () => {
   it('captures the install, lists 23 repositories over 3 pages with one exchange, and narrows a token to one repository', async () => {
-    // Two sides, two stores: each learns the installation from the same install, independently.
-    const bitbucketSide = createMemoryStore();
+    // Two sides, two stores: Bitbucket's registry of what it installed, and the app's store.
+    const bitbucketSide = createMemoryRegistry();
     const appStore = createMemoryStore();
-    const { server, mock, stop } = startMockServer({ installations: bitbucketSide, now });
+    const { server, mock, stop } = startMockServer({ installations: bitbucketSide.installations, now });
     onTestFinished(stop);
     const outcomes: InstallOutcome[] = [];
-    server.use(installedRoute({ store: appStore, appBaseUrl: APP_BASE_URL, appKey: APP_KEY, now }, outcomes));
+    const deps: LifecycleDeps = { store: appStore, appBaseUrl: APP_BASE_URL, appKey: APP_KEY, bitbucketUrl: BITBUCKET_URL, origin: 'simulated', now };
+    server.use(installedRoute(deps, outcomes));
 
-    // Lesson 2: Bitbucket POSTs the signed installed payload; the app verifies and stores it.
+    // Lesson 2: Bitbucket records the installation and POSTs the (unsigned) first install; the app stores it pending.
     const descriptor = buildDescriptor({ appKey: APP_KEY, baseUrl: APP_BASE_URL });
-    const install = await installApp({ appBaseUrl: APP_BASE_URL, descriptor, now });
+    const install = await installApp({ appBaseUrl: APP_BASE_URL, descriptor, now, registry: bitbucketSide });
     expect(install.response.status).toBe(204);
-    expect(outcomes).toEqual(['installed']);
-    // Bitbucket keeps its record only once the app accepted the install.
-    await bitbucketSide.save(install.installation);
+    expect(outcomes).toEqual(['pending']);
+    // The app proves it: one exchange signed with the payload's secret, which only Bitbucket can answer.
+    const verifier = createInstallVerifier({ store: appStore, bitbucketUrl: BITBUCKET_URL, now, log: { info: () => {}, error: (line) => expect.fail(line) } });
+    verifier.verify((await appStore.get(install.clientKey))!);
+    await verifier.idle();
+    expect(mock.state.counts.exchanges).toBe(1);
 
     const installation = await appStore.get(install.clientKey);
-    expect(installation).toMatchObject({ clientKey: install.clientKey, key: APP_KEY, sharedSecret: install.sharedSecret });
+    expect(installation).toMatchObject({ clientKey: install.clientKey, key: APP_KEY, sharedSecret: install.sharedSecret, state: 'active' });
     if (!installation) throw new Error('the app stored no installation');
     const workspaceUuid = installation.principal?.uuid;
     expect(workspaceUuid).toMatch(/^\{[0-9a-f-]{36}\}$/);
@@ -98,12 +105,12 @@ describe('offline end to end: install, sign, exchange, list every repository', (
     expect(firstListing).toEqual(expected);
     expect(new Set(firstListing).size).toBe(23);
 
-    // One exchange for the three pages, made with a JWT the mock's verifier and ours agree on.
+    // One exchange for the three pages (after the proof's), made with a JWT the mock's verifier and ours agree on.
     const { counts } = mock.state;
-    expect(counts.exchanges).toBe(1);
-    expect(counts.tokensIssued).toBe(1);
+    expect(counts.exchanges).toBe(2);
+    expect(counts.tokensIssued).toBe(2);
     expect(counts.byEndpoint[API_ENDPOINTS.repositories]).toBe(3);
-    const exchangeEntry = mock.state.log.find((entry) => entry.url === TOKEN_URL);
+    const exchangeEntry = mock.state.log.filter((entry) => entry.url === TOKEN_URL).at(-1);
     expect(exchangeEntry?.status).toBe(200);
     expect(exchangeEntry?.body).toBe('grant_type=urn%3Abitbucket%3Aoauth2%3Ajwt');
     const jwt = (exchangeEntry?.headers.authorization ?? '').replace(/^JWT /, '');
@@ -116,7 +123,7 @@ describe('offline end to end: install, sign, exchange, list every repository', (
     });
     expect(claims.exp - claims.iat).toBe(180);
 
-    const [accessToken, ...otherTokens] = mock.state.tokens.keys();
+    const [_proofToken, accessToken, ...otherTokens] = mock.state.tokens.keys();
     expect(otherTokens).toEqual([]);
     const pageRequests = mock.state.log.filter((entry) => entry.endpoint === API_ENDPOINTS.repositories);
     expect(pageRequests.map((entry) => new URL(entry.url).searchParams.get('page'))).toEqual([null, '2', '3']);
@@ -125,7 +132,7 @@ describe('offline end to end: install, sign, exchange, list every repository', (
 
     // A second listing: the cached token again, no new exchange.
     expect(await listAll()).toEqual(expected);
-    expect(counts.exchanges).toBe(1);
+    expect(counts.exchanges).toBe(2);
     expect(counts.byEndpoint[API_ENDPOINTS.repositories]).toBe(6);
     expect(cache.stats().exchanges).toBe(1);
 
@@ -140,7 +147,7 @@ describe('offline end to end: install, sign, exchange, list every repository', (
       sleep: noRetries,
     });
     expect(await listAll(restricted)).toEqual([target.full_name]);
-    expect(counts.exchanges).toBe(2);
+    expect(counts.exchanges).toBe(3);
     const restrictedTokens = [...mock.state.tokens.values()].filter((token) => token.repository !== undefined);
     expect(restrictedTokens.map((token) => token.repository)).toEqual([target.uuid]);
 
@@ -156,7 +163,7 @@ describe('offline end to end: install, sign, exchange, list every repository', (
 
     // The unrestricted token still reaches the other repository, still from the cache.
     expect(await client.get<BitbucketRepository>(otherPath)).toMatchObject({ uuid: other.uuid });
-    expect(counts.exchanges).toBe(2);
+    expect(counts.exchanges).toBe(3);
     expect(cache.stats().exchanges).toBe(2);
   });
 });

@@ -49,3 +49,45 @@ export class ForgedReinstallAcceptedError extends LabError {
   }
 }
 
+
+/**
+ * A first install the app should have proven with its token exchange did not become active: the
+ * exchange was refused or never answered, so the app deleted it (or it is still waiting). `appLog`
+ * holds the app's own explanation.
+ *
+ * @example
+ * if ((await ctx.store.get(clientKey))?.state !== 'active') throw new InstallNotProvenError(clientKey, logLines(app))
+ */
+export class InstallNotProvenError extends LabError {
+  constructor(clientKey: string, appLog: readonly string[] = []) {
+    super(
+      'ERR_INSTALL_NOT_PROVEN',
+      `The app accepted the first install of ${clientKey} (HTTP 204) but could not prove it: the token exchange signed with ` +
+        `its secret did not give a token, so the installation is not active.` +
+        `${appLog.length > 0 ? `\nThe app logged:\n${appLog.map((line) => `  ${line}`).join('\n')}\n` : ' '}` +
+        'Offline, the simulated Bitbucket answers only for what it installed (DATA_DIR/simulated-bitbucket.db): clear both ' +
+        'sides with `npm run lesson -- --reset`, then run the lesson again. Lesson 2 (lifecycle) explains the proof.',
+      { lesson: LIFECYCLE_LESSON },
+    );
+  }
+}
+
+/**
+ * A first install for a workspace Bitbucket never installed the app into became active: the app
+ * trusted it without proof (VERIFY_INSTALLS=0?), so anyone could squat that workspace's clientKey.
+ *
+ * @example
+ * if ((await ctx.store.get(squatted))?.state === 'active') throw new SquatterAcceptedError(squatted)
+ */
+export class SquatterAcceptedError extends LabError {
+  constructor(clientKey: string) {
+    super(
+      'ERR_SQUATTER_ACCEPTED',
+      `The app made the first install of ${clientKey} active, though Bitbucket never installed the app there: whoever ` +
+        'posted it now owns that clientKey. First installs must stay pending until a token exchange signed with their ' +
+        'secret succeeds (VERIFY_INSTALLS must not be 0; see createInstallVerifier in src/connect/install-verifier.ts). ' +
+        'Lesson 2 (lifecycle) explains.',
+      { lesson: LIFECYCLE_LESSON },
+    );
+  }
+}

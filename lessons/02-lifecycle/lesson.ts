@@ -1,11 +1,15 @@
 /**
- * Lesson 2: capturing the installation. Offline it plays Bitbucket against the lab's own app
- * (served on loopback, with the lesson's store): the signed `installed` call, a re-install signed
- * with the stored secret, a forged re-install, and the uninstall of a throw-away installation. Live
- * it lists what real Bitbucket posted to `npm start`.
+ * Lesson 2: capturing the installation. Offline it plays Bitbucket (mocks/install.ts with the
+ * simulated Bitbucket's registry, `ctx.registry`) against the lab's own app, served on loopback with
+ * the lesson's store: the unsigned first install and the app's proof exchange, a re-install and a
+ * rotation signed with the stored secret, a forged re-install, an uninstall (a tombstone) and the
+ * install after it, and a squatter's first install that the proof refuses. Which secret signs
+ * which call is Atlassian's signing table (developer.atlassian.com/cloud/bitbucket/authentication-for-apps).
+ * Live it lists what real Bitbucket posted to `npm start`.
  */
-import { keepGate } from '../../src/http/gated-fetch.ts';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { keepGate } from '../../src/http/gated-fetch.ts';
 import { buildDescriptor, type Descriptor } from '../../src/connect/descriptor.ts';
 import { quoteServerText } from '../../src/http/server-text.ts';
 import { canonicalRequest } from '../../src/jwt/qsh.ts';
@@ -19,18 +23,18 @@ import type { InstalledPayload } from '../../mocks/fixtures/types.ts';
 import { noInstallationError } from '../runner/installation.ts';
 import { defineLesson, type LessonContext } from '../runner/lesson.ts';
 import { StepStateError } from '../runner/errors.ts';
-import { ForgedReinstallAcceptedError, LifecycleAnswerError } from './errors.ts';
-import { withLocalApp, type LocalApp } from './local-app.ts';
+import { ForgedReinstallAcceptedError, InstallNotProvenError, LifecycleAnswerError, SquatterAcceptedError } from './errors.ts';
+import { LESSON_REFUSAL_RETRY_MS, withLocalApp, type LocalApp } from './local-app.ts';
 
-/** The second workspace of step 6: installed and uninstalled again, so the real installation stays. */
-const THROWAWAY_WORKSPACE: WorkspaceSeed = Object.freeze({
+/** The workspace of the last step: Bitbucket never installed the app there, a squatter posts a first install for it. */
+const SQUATTED_WORKSPACE: WorkspaceSeed = Object.freeze({
   slug: 'throwaway-sandbox',
   name: 'Throw-away Sandbox',
   uuid: fixtureUuid('workspace:throwaway-sandbox'),
   createdOn: '2024-05-02T08:00:00.000000+00:00',
 });
 
-/** Where steps 2 to 5 find what step 1 received. */
+/** Where the later steps find the payload of the last install Bitbucket sent (its secret signs the next call). */
 const PAYLOAD_KEY = 'installedPayload';
 
 /** What the app answers with a lifecycle error: `{ error, message }` (src/app/error-handler.ts). */
@@ -76,33 +80,35 @@ async function expectAccepted(response: Response, call: string, app: LocalApp): 
   throw new LifecycleAnswerError(call, 'HTTP 204', response.status, answer.text, logLines(app));
 }
 
-/** `ctx.fetch`, keeping the JWT of each request so the step can decode it afterwards. */
-function keepingJwts(ctx: LessonContext, jwts: string[]): typeof fetch {
+/** `send` (ctx.fetch or ctx.briefFetch), keeping the JWT of each request so the step can decode it afterwards. */
+function keepingJwts(send: typeof fetch, jwts: string[]): typeof fetch {
   const keeping: typeof fetch = (input, init) => {
     const authorization = new Request(input, init).headers.get('authorization');
     if (authorization?.startsWith('JWT ')) jwts.push(authorization.slice('JWT '.length));
-    return ctx.fetch(input, init);
+    return send(input, init);
   };
   // The runner's "Send this request?" must still come before the request's deadline starts.
-  return keepGate(keeping, ctx.fetch);
+  return keepGate(keeping, send);
 }
 
 /**
- * Plays Bitbucket installing the app into `workspace`: with `sharedSecret` when Bitbucket re-sends
- * the secret it issued, else with a new one (installApp makes it). `jwts` collects the JWT it signs.
+ * Plays Bitbucket installing the app into `workspace`. With Bitbucket's registry (`ctx.registry`)
+ * the secrets are Bitbucket's: a first install unsigned, later ones signed with the preceding
+ * secret (`rotate`: with a new one in the payload). Without it (`forge`), exactly what a forger
+ * sends: the given secret, signed with `signWith` or unsigned. `jwts` collects the JWT it signs.
  */
 async function install(
   ctx: LessonContext,
   app: LocalApp,
-  o: { workspace: WorkspaceSeed; sharedSecret?: string; jwts?: string[] },
+  o: { workspace: WorkspaceSeed; fetch: typeof fetch; rotate?: boolean; forge?: { sharedSecret: string; signWith?: string }; jwts?: string[] },
 ): Promise<InstallResult> {
   const result = await installApp({
     appBaseUrl: app.url,
     descriptor: descriptorOf(ctx),
     workspace: o.workspace,
     ...originsOf(ctx),
-    ...(o.sharedSecret ? { sharedSecret: o.sharedSecret } : {}),
-    fetch: o.jwts ? keepingJwts(ctx, o.jwts) : ctx.fetch,
+    ...(o.forge ? { sharedSecret: o.forge.sharedSecret, precedingSecret: o.forge.signWith } : { registry: ctx.registry, rotate: o.rotate }),
+    fetch: o.jwts ? keepingJwts(o.fetch, o.jwts) : o.fetch,
     now: ctx.now,
   });
   ctx.secret(result.sharedSecret);
@@ -158,6 +164,28 @@ function payloadOf(ctx: LessonContext, step: number): InstalledPayload {
   return payload;
 }
 
+/** The JWT's claims as a table: what Bitbucket signs into every lifecycle call. */
+function claimsTable(claims: Record<string, unknown>): string {
+  const canonical = canonicalRequest('POST', '/installed');
+  const lifetime = typeof claims.exp === 'number' && typeof claims.iat === 'number' ? claims.exp - claims.iat : undefined;
+  return [
+    '| Claim | Value | Meaning |',
+    '| --- | --- | --- |',
+    `| \`iss\`, \`aud\` | the clientKey | Bitbucket signs *as the installation*, for the installation. No \`sub\`. |`,
+    `| \`iat\` | ${iso(claims.iat)} | Issued at, Unix seconds. |`,
+    `| \`exp\` | ${iso(claims.exp)} | ${lifetime === undefined ? 'Expiry' : `${lifetime} s later`}: Bitbucket\'s own JWTs live an hour. |`,
+    `| \`qsh\` | \`${String(claims.qsh).slice(0, 12)}…\` | SHA-256 of \`${canonical}\`: the token is good for this request only (lesson 3). |`,
+  ].join('\n');
+}
+
+/** Fails the step unless the app answered `expected` with `code` (a refusal the lesson demonstrates). */
+async function expectRefused(response: Response, call: string, expected: { status: number; code: string }, app: LocalApp): Promise<void> {
+  const answer = await answerOf(response);
+  if (response.status !== expected.status || answer.code !== expected.code) {
+    throw new LifecycleAnswerError(call, `HTTP ${expected.status} ${expected.code}`, response.status, answer.text, logLines(app));
+  }
+}
+
 async function storedOf(ctx: LessonContext, clientKey: string, step: number): Promise<Installation> {
   const stored = await ctx.store.get(clientKey);
   if (!stored) throw new StepStateError({ lesson: 2, step, earlier: 1, needs: 'the stored installation' });
@@ -174,7 +202,7 @@ const FIELD_TABLE = [
   '| --- | --- |',
   '| `key` | The descriptor\'s `key`. Payloads for another app are refused (`ERR_APP_KEY_MISMATCH`). |',
   '| `clientKey` | The installation\'s id, `ari:cloud:bitbucket::app/{workspace uuid}/app key`: the store\'s primary key, `sub` of the JWTs the app signs (lesson 3), `iss` of the ones Bitbucket signs (lesson 6). |',
-  '| `sharedSecret` | The HS256 key both sides sign with. Sent once, here: lose it and the app can neither get tokens nor verify Bitbucket\'s calls. |',
+  '| `sharedSecret` | The HS256 key both sides sign with. Sent only in `installed` calls: lose it and the app can neither get tokens nor verify Bitbucket\'s calls. |',
   '| `baseUrl` | Bitbucket\'s web origin: where the token endpoint is (lesson 4). |',
   '| `baseApiUrl` | Bitbucket\'s API origin: where the REST API is (lesson 5). |',
   '| `productType`, `eventType` | `bitbucket`, `installed`: this payload, and no other, goes to `/installed`. |',
@@ -186,60 +214,48 @@ const FIELD_TABLE = [
 export default defineLesson({
   steps: [
     {
-      title: 'Receive the installed call from Bitbucket',
+      title: 'Receive the first install: no JWT, then the app proves it',
       async run(ctx) {
         if (ctx.live) {
-          const all = await ctx.store.list();
+          // Only what real Bitbucket posted: installations of the simulated one are never used live.
+          const all = await ctx.store.list({ origin: 'bitbucket' });
           // No simulation live: say how to get real Bitbucket to post one (npm start, ngrok, BASE_URL, install).
-          if (all.length === 0) throw noInstallationError(ctx.config, undefined);
+          if (all.length === 0) throw await noInstallationError(ctx.config, undefined, ctx.store);
           ctx.say(
-            `Live, Bitbucket posts \`installed\` to your app itself. \`npm start\` received and stored ${all.length} installation(s) in **${ctx.config.dataDir}**:`,
+            `Live, Bitbucket posts \`installed\` to your app itself. \`npm start\` stored ${all.length} installation(s) in **${ctx.config.dataDir}**:`,
           );
           all.forEach((installation, index) => ctx.show(`Installation ${index + 1} of ${all.length}`, describeInstallation(installation)));
           return;
         }
         const descriptor = descriptorOf(ctx);
         const clientKey = clientKeyFor(TEAMS_IN_SPACE.uuid, descriptor.key);
-        // The offline Bitbucket shares the store with the app as its registry: what it issued before, it sends again.
-        const known = await ctx.store.get(clientKey);
+        // Bitbucket's own record: what it installed before, it signs the next install with.
+        const previous = await ctx.registry?.record(clientKey);
         ctx.say(
           `Offline, this lesson plays Bitbucket. The workspace **${TEAMS_IN_SPACE.name}** installs the app whose descriptor says ` +
-            `\`"baseUrl": "${descriptor.baseUrl}"\`, so Bitbucket POSTs to \`${descriptor.baseUrl}${descriptor.lifecycle.installed}\`. ` +
-            'The lab\'s app (the code `npm start` runs) listens on a loopback port for this step, with the lesson\'s store.',
+            `\`"baseUrl": "${descriptor.baseUrl}"\`, so Bitbucket POSTs to \`${descriptor.baseUrl}${descriptor.lifecycle.installed}\`; ` +
+            "the lab's app (the code `npm start` runs) listens on a loopback port for this step, with the lesson's store.",
         );
         ctx.say(
-          known
-            ? 'This DATA_DIR already holds this installation from an earlier run. Bitbucket keeps the secret it issued, so it sends and signs with that one: the app sees a **re-install** (step 4 explains).'
-            : 'Bitbucket makes a new `sharedSecret` for this installation, puts it in the payload, and signs the request with it.',
+          previous
+            ? 'Bitbucket installed the app here in an earlier run, so this is **not** a first install: Bitbucket signs it with the secret of the preceding install (step 4 explains).'
+            : 'A **first** install carries **no JWT**: Bitbucket has no preceding secret to sign with (Atlassian\'s signing table, lesson notes). It makes a new `sharedSecret` and puts it in the payload.',
         );
-        const jwts: string[] = [];
         await withLocalApp(ctx, async (app) => {
-          const result = await install(ctx, app, { workspace: TEAMS_IN_SPACE, sharedSecret: known?.sharedSecret, jwts });
+          const result = await app.call(() => install(ctx, app, { workspace: TEAMS_IN_SPACE, fetch: ctx.fetch }));
           await expectAccepted(result.response, 'the installed call', app);
           ctx.state[PAYLOAD_KEY] = result.payload;
+          // The app proves a first install right after its 204: wait for that exchange.
+          await app.settled();
+          if ((await ctx.store.get(clientKey))?.state !== 'active') throw new InstallNotProvenError(clientKey, logLines(app));
           showAppLog(ctx, app);
         });
-        ctx.say('**204 No Content**: the app verified the JWT and stored the installation. The `Authorization` header holds this JWT, decoded:');
-        // installApp signs every call; an empty token would fail decoding with a typed error.
-        const [jwt = ''] = jwts;
-        const { header, claims } = decodeUnverified(jwt);
-        ctx.show('Header', header);
-        ctx.show('Claims', claims);
-        const canonical = canonicalRequest('POST', descriptor.lifecycle.installed);
-        const lifetime = typeof claims.exp === 'number' && typeof claims.iat === 'number' ? claims.exp - claims.iat : undefined;
+        if (previous) return;
         ctx.say(
-          [
-            '| Claim | Value | Meaning |',
-            '| --- | --- | --- |',
-            `| \`iss\`, \`aud\` | the clientKey | Bitbucket signs *as the installation*, for the installation. No \`sub\`. |`,
-            `| \`iat\` | ${iso(claims.iat)} | Issued at, Unix seconds. |`,
-            `| \`exp\` | ${iso(claims.exp)} | ${lifetime === undefined ? 'Expiry' : `${lifetime} s later`}: Bitbucket\'s own JWTs live an hour. |`,
-            `| \`qsh\` | \`${String(claims.qsh).slice(0, 12)}…\` | SHA-256 of \`${canonical}\`: the token is good for this request only (lesson 3). |`,
-          ].join('\n'),
-        );
-        ctx.say(
-          'The signature is the third part (shown redacted). On a **first** install the app can only check it with the secret in the ' +
-            'payload itself, which proves nothing about the sender: trust on first use. Every later call is checked against the **stored** secret.',
+          '**204 No Content**, and the app stored the installation **pending**: anyone can POST a first install, with any ' +
+            'clientKey. Right after answering, the app proved it: it exchanged a JWT signed with the payload\'s secret at the ' +
+            'token endpoint (the request above, lesson 4). Only Bitbucket can answer that for an installation it made: a token ' +
+            'came back, so the installation is **active**. From now on, every call for it must be signed with the **stored** secret.',
         );
       },
     },
@@ -256,8 +272,8 @@ export default defineLesson({
         ctx.say(FIELD_TABLE);
         ctx.say(
           `Two fields matter above all. **clientKey** \`${payload.clientKey}\` names the installation in every later call. ` +
-            '**sharedSecret** is the key of every JWT in both directions, and Bitbucket sends it only here: it is shown redacted, ' +
-            'as everywhere in the lab.',
+            '**sharedSecret** is the key of every JWT in both directions, and Bitbucket sends it only in `installed` calls: it is ' +
+            'shown redacted, as everywhere in the lab.',
         );
       },
     },
@@ -268,37 +284,45 @@ export default defineLesson({
         ctx.show('Stored installation', describeInstallation(installation));
         ctx.say(
           `The app stored it in **${join(ctx.config.dataDir, 'installations.db')}** (SQLite): the store \`npm start\` uses, ` +
-            'and the one every later lesson reads. The lessons act for the most recently updated installation.',
+            'and the one every later lesson reads. `state` says whether it is proven (`active`), `origin` which Bitbucket ' +
+            'sent it (`simulated` offline: live mode never uses those). The lessons act for the most recently updated active one.',
         );
         ctx.say(
           '> [!WARNING]\n> Atlassian\'s sample app keeps installations in memory. Every restart forgets every `sharedSecret`: the app can ' +
-            'no longer get tokens, and the next `installed` call for that workspace looks like a **first** install, accepted on ' +
-            'trust from whoever sends it. The store must persist.',
+            'no longer get tokens, and the next `installed` call for that workspace looks like a **first** install. The store must persist.',
         );
       },
     },
     {
-      title: 'Re-install signed with the stored secret: accepted',
+      title: 'Re-install and rotate, signed with the stored secret: accepted',
       async run(ctx) {
         if (ctx.live) return sayOfflineOnly(ctx, 'a re-install comes from Bitbucket itself, when it posts `installed` again.');
         const { clientKey } = payloadOf(ctx, 4);
         const before = await storedOf(ctx, clientKey, 4);
         ctx.say(
-          'Bitbucket can post `installed` again for a clientKey the app knows. The rule: a known clientKey is re-installed only by a ' +
-            'request signed with the **stored** secret. Here Bitbucket signs with it, as it would.',
+          'Bitbucket can post `installed` again for a clientKey the app knows. It signs it with the secret of the **preceding** ' +
+            '`installed` call, which the app stored: the rule is that a known clientKey changes only with that signature. ' +
+            'First a re-install with the same secret, then one whose payload carries a **new** secret (a rotation).',
         );
-        await withLocalApp(ctx, async (app) => {
-          const result = await install(ctx, app, { workspace: TEAMS_IN_SPACE, sharedSecret: before.sharedSecret });
-          await expectAccepted(result.response, 'a re-install signed with the stored secret', app);
-          showAppLog(ctx, app);
-        });
+        const jwts: string[] = [];
+        await withLocalApp(
+          ctx,
+          async (app) => {
+            const again = await install(ctx, app, { workspace: TEAMS_IN_SPACE, fetch: ctx.briefFetch, jwts });
+            await expectAccepted(again.response, 'a re-install signed with the stored secret', app);
+            const rotated = await install(ctx, app, { workspace: TEAMS_IN_SPACE, fetch: ctx.briefFetch, rotate: true });
+            await expectAccepted(rotated.response, 'a rotation signed with the stored secret', app);
+            ctx.state[PAYLOAD_KEY] = rotated.payload;
+            showAppLog(ctx, app);
+          },
+          { brief: true },
+        );
+        const [jwt = ''] = jwts;
+        ctx.say('The re-install\'s `Authorization: JWT`, decoded (its signature, shown redacted, is HMAC-SHA256 with the stored secret):');
+        ctx.show('Claims', decodeUnverified(jwt).claims);
+        ctx.say(claimsTable(decodeUnverified(jwt).claims));
         const after = await storedOf(ctx, clientKey, 4);
-        ctx.show('installedAt', `${after.installedAt} (kept from the first install)`);
-        ctx.show('updatedAt', `${after.updatedAt} (this re-install)`);
-        ctx.say(
-          'Accepted: `outcome=reinstalled`. Had the payload carried a new secret, still signed with the stored one, the app would have ' +
-            'stored the new secret (`outcome=secret-rotated`): only the holder of the old secret can rotate it.',
-        );
+        ctx.show('Stored secret', after.sharedSecret === before.sharedSecret ? 'unchanged (not rotated!)' : `replaced by the new one (${after.sharedSecret.length} characters); installedAt kept: ${after.installedAt}`);
       },
     },
     {
@@ -309,60 +333,112 @@ export default defineLesson({
         const before = await storedOf(ctx, clientKey, 5);
         ctx.say(
           'Anyone on the internet can POST to `/installed`. An attacker sends a payload for the same clientKey with a secret of their ' +
-            'own, and signs it with that secret: if the app believed it, the attacker would own the installation.',
+            'own, and signs it with that secret (or not at all): if the app believed it, the attacker would own the installation.',
         );
-        await withLocalApp(ctx, async (app) => {
-          // No sharedSecret given: installApp makes a new one, as an attacker would, and signs with it.
-          const forged = await install(ctx, app, { workspace: TEAMS_IN_SPACE });
-          if (forged.response.ok) throw new ForgedReinstallAcceptedError(clientKey, forged.response.status);
-          const answer = await answerOf(forged.response);
-          if (forged.response.status !== 401 || answer.code !== 'ERR_REINSTALL_UNAUTHENTICATED') {
-            throw new LifecycleAnswerError('a forged re-install', 'HTTP 401 ERR_REINSTALL_UNAUTHENTICATED', forged.response.status, answer.text, logLines(app));
-          }
-          showAppLog(ctx, app);
-        });
+        const forged = randomBytes(32).toString('base64url');
+        ctx.secret(forged);
+        await withLocalApp(
+          ctx,
+          async (app) => {
+            const attempt = await install(ctx, app, { workspace: TEAMS_IN_SPACE, fetch: ctx.briefFetch, forge: { sharedSecret: forged, signWith: forged } });
+            if (attempt.response.ok) throw new ForgedReinstallAcceptedError(clientKey, attempt.response.status);
+            await expectRefused(attempt.response, 'a forged re-install', { status: 401, code: 'ERR_REINSTALL_UNAUTHENTICATED' }, app);
+            showAppLog(ctx, app);
+          },
+          { brief: true },
+        );
         const after = await storedOf(ctx, clientKey, 5);
         if (after.sharedSecret !== before.sharedSecret) throw new ForgedReinstallAcceptedError(clientKey, 401);
         ctx.say(
           '**401 ERR_REINSTALL_UNAUTHENTICATED**: the JWT does not verify with the stored secret. The stored installation is ' +
-            `unchanged (same secret, updatedAt still ${after.updatedAt}), and lesson 3 signs with it.`,
+            `unchanged (same secret, updatedAt still ${after.updatedAt}).`,
         );
       },
     },
     {
-      title: 'Uninstall a throw-away second installation',
+      title: 'Uninstall: the app keeps a tombstone',
       async run(ctx) {
         if (ctx.live) return sayOfflineOnly(ctx, 'only the workspace uninstalls the app, from its settings; Bitbucket then posts `uninstalled` to it.');
         const descriptor = descriptorOf(ctx);
-        const clientKey = clientKeyFor(THROWAWAY_WORKSPACE.uuid, descriptor.key);
-        const leftover = await ctx.store.get(clientKey);
+        const installed = payloadOf(ctx, 6);
         ctx.say(
-          `To see \`uninstalled\` without losing the installation lesson 3 needs, a second workspace, **${THROWAWAY_WORKSPACE.name}**, ` +
-            'installs the app first.',
+          `The workspace uninstalls the app. Bitbucket POSTs \`${descriptor.lifecycle.uninstalled}\`: the payload minus \`sharedSecret\` ` +
+            'and `actor`, signed with the secret of the preceding `installed` call.',
         );
-        await withLocalApp(ctx, async (app) => {
-          const installed = await install(ctx, app, { workspace: THROWAWAY_WORKSPACE, sharedSecret: leftover?.sharedSecret });
-          await expectAccepted(installed.response, 'the throw-away installed call', app);
-          ctx.show('Stored installations', (await ctx.store.list()).map((i) => i.clientKey));
-          ctx.say(
-            `Now the workspace uninstalls the app. Bitbucket POSTs \`${descriptor.lifecycle.uninstalled}\`: the same payload minus ` +
-              '`sharedSecret` and `actor`, signed with the secret the app stored. The app verifies it with that secret, then deletes the installation.',
-          );
-          const { response } = await uninstallApp({
-            appBaseUrl: app.url,
-            descriptor,
-            installed: installed.payload,
-            fetch: ctx.fetch,
-            now: ctx.now,
-          });
-          await expectAccepted(response, 'the uninstalled call', app);
-          showAppLog(ctx, app);
-        });
-        ctx.show('Stored installations', (await ctx.store.list()).map((i) => i.clientKey));
+        await withLocalApp(
+          ctx,
+          async (app) => {
+            const { response } = await uninstallApp({ appBaseUrl: app.url, descriptor, installed, registry: ctx.registry, fetch: ctx.briefFetch, now: ctx.now });
+            await expectAccepted(response, 'the uninstalled call', app);
+            showAppLog(ctx, app);
+          },
+          { brief: true },
+        );
+        ctx.show('Stored now', describeInstallation(await storedOf(ctx, installed.clientKey, 6)));
         ctx.say(
-          'Gone, secret and all, and the app dropped any access token it had cached for it. If an `uninstalled` call never reaches ' +
-            'the app, its stored secret goes stale and the next install of that workspace is refused as above: delete the stored ' +
-            'installation and install again.',
+          'The app dropped the workspace and its scopes, and any access token it had cached: it serves nothing for it any more. ' +
+            'It kept a **tombstone**: the clientKey and the **last secret**, because Bitbucket signs the next install with it.',
+        );
+      },
+    },
+    {
+      title: 'Install again after the uninstall, signed with the old secret',
+      async run(ctx) {
+        if (ctx.live) return sayOfflineOnly(ctx, 'Bitbucket posts it when the workspace installs the app again.');
+        const { clientKey } = payloadOf(ctx, 7);
+        const tombstone = await storedOf(ctx, clientKey, 7);
+        await withLocalApp(
+          ctx,
+          async (app) => {
+            const result = await install(ctx, app, { workspace: TEAMS_IN_SPACE, fetch: ctx.briefFetch });
+            await expectAccepted(result.response, 'the install after the uninstall', app);
+            ctx.state[PAYLOAD_KEY] = result.payload;
+            showAppLog(ctx, app);
+          },
+          { brief: true },
+        );
+        const after = await storedOf(ctx, clientKey, 7);
+        if (after.state !== 'active') throw new InstallNotProvenError(clientKey);
+        ctx.say(
+          'The first install after an uninstall is signed with the secret of the preceding `installed` call: the tombstone\'s. ' +
+            `The app verified it with that secret and took the new one in the payload (${after.sharedSecret === tombstone.sharedSecret ? 'the same' : 'a new one'}): ` +
+            '`outcome=reinstalled-after-uninstall`, **active** at once, no proof needed. Unsigned, or signed with anything else, it ' +
+            'would have been refused and the tombstone kept. This installation is the one lessons 3 to 7 act for.',
+        );
+      },
+    },
+    {
+      title: "A squatter's first install: pending, then refused by Bitbucket",
+      async run(ctx) {
+        if (ctx.live) return sayOfflineOnly(ctx, 'the lab does not post forged installs to an app that holds real installations.');
+        const clientKey = clientKeyFor(SQUATTED_WORKSPACE.uuid, descriptorOf(ctx).key);
+        ctx.say(
+          `Bitbucket never installed the app in **${SQUATTED_WORKSPACE.name}**. A squatter posts a first install for its clientKey ` +
+            'anyway, unsigned, with a secret of their own: were it trusted, the genuine install would later be refused as a forgery, ' +
+            'and the squatter would sign as that workspace.',
+        );
+        let seenPending = false;
+        await withLocalApp(
+          ctx,
+          async (app) => {
+            const squat = randomBytes(32).toString('base64url');
+            ctx.secret(squat);
+            const result = await app.call(() => install(ctx, app, { workspace: SQUATTED_WORKSPACE, fetch: ctx.briefFetch, forge: { sharedSecret: squat } }));
+            await expectAccepted(result.response, "a squatter's first install", app);
+            seenPending = (await ctx.store.get(clientKey))?.state === 'pending';
+            await app.settled();
+            showAppLog(ctx, app);
+          },
+          { brief: true },
+        );
+        const left = await ctx.store.get(clientKey);
+        if (left?.state === 'active') throw new SquatterAcceptedError(clientKey);
+        ctx.say(
+          `**204**, stored ${seenPending ? '**pending**' : 'pending'}, used for nothing. The app's proof exchange, signed with the ` +
+            'squatter\'s secret, got **401 unauthorized_client**: Bitbucket made no such installation. The app asked once more ' +
+            `(Bitbucket might not have been ready; here after ${LESSON_REFUSAL_RETRY_MS} ms, 5 s in the app), was refused again, and ` +
+            `deleted it: ${left ? 'it is still stored' : 'nothing is stored for that clientKey'}. Pending installs are bounded in number ` +
+            'and age, so a flood of them cannot fill the store either.',
         );
       },
     },

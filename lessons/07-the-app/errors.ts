@@ -81,19 +81,22 @@ export class RepoUuidFlagError extends LabError {
 }
 
 /**
- * The app answered 204 to the installed call but stored nothing: the lifecycle route acknowledged
- * an install it did not keep, so every later JWT of that installation would be refused.
+ * The app answered 204 to the installed call but holds no active installation afterwards: it kept
+ * nothing, or it could not prove a first install with its token exchange, so every later JWT of
+ * that installation would be refused.
  *
  * @example
- * if (!(await store.get(clientKey))) throw new InstallNotStoredError(clientKey)
+ * if ((await store.get(clientKey))?.state !== 'active') throw new InstallNotStoredError(clientKey)
  */
 export class InstallNotStoredError extends LabError {
   constructor(clientKey: string) {
     super(
       'ERR_INSTALL_NOT_STORED',
-      `The app answered 204 to the installed call but stored no installation for ${clientKey}. Bitbucket takes a 2xx as ` +
-        '"installed" and will never send that sharedSecret again: the route must save the installation before it answers ' +
-        '(src/app/routes/lifecycle.ts, handleInstalled in src/connect/lifecycle.ts). Lesson 2 explains the installed call.',
+      `The app answered 204 to the installed call but holds no active installation for ${clientKey}: it stored none, or ` +
+        'its token exchange could not prove the first install (its log above says why). Bitbucket takes a 2xx as "installed": ' +
+        'the route must save the installation before it answers (src/app/routes/lifecycle.ts, handleInstalled in ' +
+        'src/connect/lifecycle.ts), and offline the simulated Bitbucket must know it (npm run lesson -- --reset, then ' +
+        'lesson 2). Lesson 2 explains the installed call.',
       { lesson: 2 },
     );
   }

@@ -208,7 +208,7 @@ describe('Lesson 7 with SCENARIO=server-error', () => {
 });
 
 describe('Lesson 7 when the workspace is new to the app', () => {
-  it('Step 3 is a first install, trusted on first use', async () => {
+  it('Step 3 is an unsigned first install, proven by the app with one token exchange', async () => {
     const elsewhere = installationFromPayload(
       installedPayload({
         appKey: 'jwt-grant-tutorial',
@@ -221,9 +221,10 @@ describe('Lesson 7 when the workspace is new to the app', () => {
     try {
       for (const title of lesson.steps.slice(0, 2).map((s) => s.title)) await step(title).run(ctx);
       const { out } = await run(ctx, 'Install it: Bitbucket POSTs the signed installed payload');
-      expect(out, 'an unknown clientKey is a first install').toContain('outcome=installed');
-      expect(out).toContain('a **first install**, trusted on first use');
-      expect(await ctx.store.list(), 'the new workspace is stored beside the other').toHaveLength(2);
+      expect(out, 'an unknown clientKey is a first install, pending until proven').toContain('outcome=pending');
+      expect(out).toContain('install proven');
+      expect(out).toContain('a **first install** and stored it pending');
+      expect(await ctx.store.list({ state: 'active' }), 'the new workspace is stored beside the other, active').toHaveLength(2);
     } finally {
       await closeApp(ctx);
       await ctx.close();
@@ -250,7 +251,8 @@ describe('Lesson 7 with LIVE=1 (Bitbucket answered by the mock, the network unto
   it('does not play the install, and opens the page for the repository named by --repo-uuid', async () => {
     const ctx = await createTestContext({
       now: () => NOW,
-      installations: [INSTALLATION],
+      // Captured from real Bitbucket: live mode uses no other.
+      installations: [{ ...INSTALLATION, origin: 'bitbucket' }],
       env: { BASE_URL: 'https://abc123.ngrok.app' },
       flags: { 'repo-uuid': REPOSITORY.uuid },
     });

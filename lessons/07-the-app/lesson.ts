@@ -41,14 +41,8 @@ const ANSWER_MAX_CHARS = 800;
 
 /** The runner owns the store and closes it after the run: the app's graceful shutdown must not. */
 function borrowed(store: InstallationStore): InstallationStore {
-  return {
-    get: (clientKey) => store.get(clientKey),
-    create: (installation) => store.create(installation),
-    save: (installation) => store.save(installation),
-    delete: (clientKey) => store.delete(clientKey),
-    list: () => store.list(),
-    close: async () => {},
-  };
+  // The stores are plain objects of closures: their methods need no `this`.
+  return { ...store, close: async () => {} };
 }
 
 function appOf(ctx: LessonContext): AppRun {
@@ -278,11 +272,11 @@ export default defineLesson({
             ctx.show('Installation', { clientKey: installation.clientKey, principal: installation.principal?.display_name, updatedAt: installation.updatedAt });
             return;
           }
-          // Bitbucket knows the secret it gave this workspace: a re-install is signed with it.
-          const known = await ctx.store.get(clientKeyFor(TEAMS_IN_SPACE.uuid, descriptor.key));
+          // Bitbucket's own record (ctx.registry): a re-install is signed with the secret of the preceding install.
+          const known = await ctx.registry?.record(clientKeyFor(TEAMS_IN_SPACE.uuid, descriptor.key));
           ctx.say(
-            `Bitbucket POSTs the \`installed\` payload for workspace **${TEAMS_IN_SPACE.name}** to the app, with ` +
-              '`Authorization: JWT`, its qsh over `POST&/installed&`:',
+            `Bitbucket POSTs the \`installed\` payload for workspace **${TEAMS_IN_SPACE.name}** to the app` +
+              (known ? ', with `Authorization: JWT` signed with the secret of the preceding install, its qsh over `POST&/installed&`:' : ', unsigned: a first install has no preceding secret to sign with:'),
           );
           const installed = await installApp({
             appBaseUrl: onLoopback(app, descriptor.baseUrl),
@@ -291,22 +285,24 @@ export default defineLesson({
             now: ctx.now,
             bitbucketUrl: ctx.config.bitbucketUrl,
             apiUrl: ctx.config.bitbucketApiUrl,
-            ...(known ? { sharedSecret: known.sharedSecret } : {}),
+            registry: ctx.registry,
           });
           ctx.secret(installed.sharedSecret);
           if (installed.response.status !== 204) {
             throw new AppAnswerError(`POST ${descriptor.lifecycle.installed}`, installed.response.status, await answerOf(installed.response));
           }
+          // A first install is proven with one token exchange right after the 204: wait for it.
+          await app.running.installVerifier.idle();
           const stored = await ctx.store.get(installed.clientKey);
-          if (!stored) throw new InstallNotStoredError(installed.clientKey);
+          if (stored?.state !== 'active') throw new InstallNotStoredError(installed.clientKey);
           app.signer = stored;
           ctx.say(
             known
               ? 'The app answered **204**. This workspace was installed before (lesson 2), so this is a **re-install**: the app ' +
                   'accepted it only because the JWT is signed with the secret it had stored. A re-install signed with any other ' +
                   'secret is refused (lesson 2), or anyone could take the installation over.'
-              : 'The app answered **204**: a **first install**, trusted on first use (lesson 2). From now on only this secret ' +
-                  'can re-install it.',
+              : 'The app answered **204** to a **first install** and stored it pending, then proved it with one token exchange ' +
+                  'signed with its secret (lesson 2): Bitbucket answered, so it is active. From now on only this secret can re-install it.',
           );
           ctx.show('Stored', {
             clientKey: stored.clientKey,

@@ -1,13 +1,25 @@
 import type { Config } from '../../src/config.ts';
 import type { InstallationStore } from '../../src/store/installation.ts';
 import type { BitbucketMock } from '../../mocks/bitbucket.ts';
+import type { BitbucketRegistry } from '../../mocks/registry.ts';
 import { LessonDefinitionError } from './errors.ts';
-import { formatRequestForTerminal, formatResponseForTerminal, type HttpExchange } from './exchange.ts';
+import { formatRequestForTerminal, formatResponseForTerminal, type HttpExchange, type RecordedRequest } from './exchange.ts';
 import { noInstallationError, latestInstallation } from './installation.ts';
 import type { LessonContext } from './lesson.ts';
 import type { ManifestEntry } from './manifest.ts';
 import type { Output } from './output.ts';
+import type { Style } from './style.ts';
 import { createRecordingFetch } from './recording-fetch.ts';
+
+/**
+ * A request in brief: its line, and the scheme of its Authorization header (which says whether and
+ * how it is signed), never a part of the credentials: a cut secret would escape redaction.
+ */
+function briefRequest(request: RecordedRequest, style: Style): string[] {
+  const authorization = request.headers.find(([name]) => name.toLowerCase() === 'authorization')?.[1];
+  const scheme = authorization?.trim().split(/\s+/)[0];
+  return [`${style.cyan('→')} ${style.bold(`${request.method} ${request.url}`)}${scheme ? `  ${style.dim('authorization:')} ${scheme} …` : ''}`];
+}
 
 /** What {@link createLessonContext} builds a context from. */
 export interface LessonContextOptions {
@@ -20,6 +32,8 @@ export interface LessonContextOptions {
    * reading `ctx.mock` throws ERR_LESSON_DEFINITION, rather than look like a live run). Absent live.
    */
   mock?: BitbucketMock | 'undeclared';
+  /** Offline, the simulated Bitbucket's registry (`ctx.registry`). Absent live. */
+  registry?: BitbucketRegistry;
   /** Where narration and exchanges are printed. */
   output: Output;
   /**
@@ -55,23 +69,28 @@ export function createLessonContext(o: LessonContextOptions): LessonContext {
   };
   const confirm = (question: string, options: { default?: boolean } = {}) => ask(question, options.default ?? true);
   const bodies = o.transcript === undefined ? {} : { transcript: o.transcript };
-  const recordingFetch = createRecordingFetch({
-    fetch: o.fetch,
-    onSecret: (value) => output.secret(value),
-    onRequest: (request) => output.line(formatRequestForTerminal(request, output.style, bodies).join('\n')),
-    confirm: (_request, signal) => ask('Send this request?', true, signal),
-    onExchange: (exchange) => {
-      output.line(`${formatResponseForTerminal(exchange, output.style, bodies).join('\n')}\n`);
-      o.onExchange?.(exchange);
-    },
-  });
+  /** Full: each exchange printed whole (long bodies shortened). Brief: one line each way; the transcript has all of it. */
+  const recordingFetch = (brief: boolean) =>
+    createRecordingFetch({
+      fetch: o.fetch,
+      onSecret: (value) => output.secret(value),
+      onRequest: (request) =>
+        output.line((brief ? briefRequest(request, output.style) : formatRequestForTerminal(request, output.style, bodies)).join('\n')),
+      confirm: (_request, signal) => ask('Send this request?', true, signal),
+      onExchange: (exchange) => {
+        const lines = formatResponseForTerminal(exchange, output.style, bodies);
+        output.line(brief ? (lines[0] ?? '') : `${lines.join('\n')}\n`);
+        o.onExchange?.(exchange);
+      },
+    });
   const { mock } = o;
   return {
     config: o.config,
     live: o.config.live,
     flags: o.flags,
     store: o.store,
-    fetch: recordingFetch,
+    fetch: recordingFetch(false),
+    briefFetch: recordingFetch(true),
     now: o.now,
     get mock() {
       if (mock === 'undeclared') {
@@ -81,10 +100,11 @@ export function createLessonContext(o: LessonContextOptions): LessonContext {
       }
       return mock;
     },
+    registry: o.registry,
     state: {},
     async installation() {
-      const installation = await latestInstallation(o.store);
-      if (!installation) throw noInstallationError(o.config, o.provider);
+      const installation = await latestInstallation(o.store, { live: o.config.live });
+      if (!installation) throw await noInstallationError(o.config, o.provider, o.store);
       output.secret(installation.sharedSecret);
       return installation;
     },

@@ -7,6 +7,8 @@ import type { Installation } from '../../src/store/installation.ts';
 import { clearProgress, markCompleted, nextLesson, progressPath, readProgress } from './progress.ts';
 import { countInstallations, resetLessonData } from './reset.ts';
 import { installationFromPayload, installedPayload } from '../../mocks/fixtures/lifecycle.ts';
+import { createMemoryRegistry } from '../../mocks/registry.ts';
+import { makeInstallation, tombstoneOf } from '../../src/store/test-fixtures/installations.ts';
 import { createTranscript, transcriptPath } from './transcript.ts';
 import { redactText } from '../../src/redact.ts';
 
@@ -20,6 +22,8 @@ const installation: Installation = {
   baseApiUrl: 'https://api.bitbucket.org',
   productType: 'bitbucket',
   principal: { type: 'team', uuid: '{11111111-2222-3333-4444-555555555555}' },
+  state: 'active',
+  origin: 'bitbucket',
   installedAt: '2026-01-01T00:00:00.000Z',
   updatedAt: '2026-01-01T00:00:00.000Z',
 };
@@ -118,17 +122,21 @@ describe('resetLessonData', () => {
     expect(existsSync(join(dir, 'lesson-1.http.bak')), 'only transcript names are removed').toBe(true);
   });
 
-  it('deletes the installations the simulated Bitbucket made, and keeps one captured from real Bitbucket', async () => {
-    const store = createMemoryStore([installation, simulated]);
-    const result = await resetLessonData({ dataDir: tempDir(), store });
-    expect(result).toEqual({ transcripts: 0, installations: 1, keptInstallations: 1 });
+  it('deletes the installations the simulated Bitbucket made (pending and uninstalled too) on both sides, and keeps one from real Bitbucket', async () => {
+    const pending = { ...simulated, clientKey: `${simulated.clientKey}-pending`, state: 'pending' as const };
+    const tombstone = { ...tombstoneOf(installation), clientKey: `${installation.clientKey}-gone`, origin: 'simulated' as const };
+    const store = createMemoryStore([installation, simulated, pending, tombstone]);
+    const registry = createMemoryRegistry([simulated]);
+    const result = await resetLessonData({ dataDir: tempDir(), store, registry });
+    expect(result).toEqual({ transcripts: 0, installations: 3, keptInstallations: 1 });
     expect((await store.list()).map((i) => i.clientKey), 'the real installation and its secret survive').toEqual([installation.clientKey]);
+    expect(await registry.list(), "and the simulated Bitbucket forgets what it installed").toEqual([]);
   });
 
   it('counts what it would delete and keep, without deleting', async () => {
-    const store = createMemoryStore([installation, simulated]);
-    expect(await countInstallations(store)).toEqual({ simulated: 1, real: 1 });
-    expect(await store.list()).toHaveLength(2);
+    const store = createMemoryStore([installation, simulated, tombstoneOf(makeInstallation('t'))]);
+    expect(await countInstallations(store)).toEqual({ simulated: 1, real: 2 });
+    expect(await store.list()).toHaveLength(3);
   });
 
   it('does nothing harmful when the data directory does not exist', async () => {

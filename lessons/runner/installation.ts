@@ -4,15 +4,17 @@ import { NoInstallationError } from './errors.ts';
 import type { ManifestEntry } from './manifest.ts';
 
 /**
- * The installation the lessons act for: the most recently (re-)installed one. A store usually
- * holds one; after installs into several workspaces, the latest is the one the learner just made.
+ * The installation the lessons act for: the most recently (re-)installed active one. A store
+ * usually holds one; after installs into several workspaces, the latest is the one the learner
+ * just made. Pending first installs and uninstalled ones are never used; live, neither is one the
+ * simulated Bitbucket made (it never existed on bitbucket.org).
  *
  * @example
- * const installation = await latestInstallation(store) // undefined when none is stored
+ * const installation = await latestInstallation(store, { live: config.live }) // undefined when none is usable
  */
-export async function latestInstallation(store: Pick<InstallationStore, 'list'>): Promise<Installation | undefined> {
-  const all = await store.list();
-  return all.reduce<Installation | undefined>((latest, i) => (!latest || i.updatedAt > latest.updatedAt ? i : latest), undefined);
+export async function latestInstallation(store: Pick<InstallationStore, 'list'>, o: { live?: boolean } = {}): Promise<Installation | undefined> {
+  const usable = await store.list(o.live ? { state: 'active', origin: 'bitbucket' } : { state: 'active' });
+  return usable.reduce<Installation | undefined>((latest, i) => (!latest || i.updatedAt > latest.updatedAt ? i : latest), undefined);
 }
 
 /**
@@ -30,17 +32,24 @@ export function offlineNoInstallationMessage(provider: ManifestEntry | undefined
 }
 
 /**
- * What to do when no installation is stored in live mode: get real Bitbucket to post one.
+ * What to do when no installation from real Bitbucket is stored in live mode: get real Bitbucket
+ * to post one. `simulated`: how many the simulated Bitbucket made, which live mode never uses.
  *
  * @example
- * liveNoInstallationMessage(loadConfig({ LIVE: '1' }))
+ * liveNoInstallationMessage(loadConfig({ LIVE: '1' }), 1)
  */
-export function liveNoInstallationMessage(config: Config): string {
+export function liveNoInstallationMessage(config: Config, simulated = 0): string {
   const descriptorUrl = config.baseUrl.startsWith('https://')
     ? `${config.baseUrl}/atlassian-connect.json`
     : '<your BASE_URL>/atlassian-connect.json';
   return [
-    `No installation yet in ${config.dataDir}. In live mode the lessons use the installation that Bitbucket posted to your app. To get one:`,
+    ...(simulated > 0
+      ? [
+          `${config.dataDir} holds ${simulated} installation${simulated === 1 ? '' : 's'} made by the lab's simulated Bitbucket (offline lessons): ` +
+            'live mode never sends those to bitbucket.org (run without LIVE=1 to keep using them offline).',
+        ]
+      : []),
+    `No installation from real Bitbucket yet in ${config.dataDir}. In live mode the lessons use the installation that Bitbucket posted to your app. To get one:`,
     `  1. Start the app: npm start (it listens on port ${config.port}, with the same DATA_DIR).`,
     `  2. Expose it over https: ngrok http ${config.port}`,
     '  3. Set BASE_URL to the https URL ngrok prints (e.g. BASE_URL=https://abc123.ngrok.app) and restart npm start.',
@@ -52,11 +61,18 @@ export function liveNoInstallationMessage(config: Config): string {
 }
 
 /**
- * The error `ctx.installation()` throws when none is stored.
+ * The error `ctx.installation()` throws when none is usable; given the store, live mode also says
+ * how many simulated installations it will not use.
  *
  * @example
- * throw noInstallationError(config, manifest.find((e) => e.provides === 'installation'))
+ * throw await noInstallationError(config, manifest.find((e) => e.provides === 'installation'), store)
  */
-export function noInstallationError(config: Config, provider: ManifestEntry | undefined): NoInstallationError {
-  return new NoInstallationError(config.live ? liveNoInstallationMessage(config) : offlineNoInstallationMessage(provider));
+export async function noInstallationError(
+  config: Config,
+  provider: ManifestEntry | undefined,
+  store?: Pick<InstallationStore, 'count'>,
+): Promise<NoInstallationError> {
+  if (!config.live) return new NoInstallationError(offlineNoInstallationMessage(provider));
+  const simulated = store ? await store.count({ state: 'active', origin: 'simulated' }) : 0;
+  return new NoInstallationError(liveNoInstallationMessage(config, simulated));
 }

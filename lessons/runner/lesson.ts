@@ -8,6 +8,7 @@
 import type { Config } from '../../src/config.ts';
 import type { Installation, InstallationStore } from '../../src/store/installation.ts';
 import type { BitbucketMock } from '../../mocks/bitbucket.ts';
+import type { BitbucketRegistry } from '../../mocks/registry.ts';
 import { FLAG_NAME, RUNNER_FLAGS, type FlagSpec } from './args.ts';
 import { LessonDefinitionError } from './errors.ts';
 
@@ -26,6 +27,12 @@ export interface LessonContext {
    * keeps it with `keepGate(wrapper, ctx.fetch)`.
    */
   fetch: typeof fetch;
+  /**
+   * `ctx.fetch` in brief, for requests the lesson has shown whole once already: the terminal gets
+   * one line each way (`→ POST url  authorization: JWT …`, `← 204 No Content`), the
+   * transcript the whole exchange. Same gate, same redaction.
+   */
+  briefFetch: typeof fetch;
   /** Epoch milliseconds. */
   now: () => number;
   /**
@@ -33,9 +40,18 @@ export interface LessonContext {
    * that declare `mock` (reading it otherwise throws ERR_LESSON_DEFINITION). Undefined live.
    */
   mock?: BitbucketMock;
+  /**
+   * Offline only: the simulated Bitbucket's registry of the installations it made (mocks/registry.ts),
+   * kept in DATA_DIR. A lesson that plays Bitbucket passes it to `installApp`, which then signs with
+   * the preceding secret and records what it issues. Undefined live.
+   */
+  registry?: BitbucketRegistry;
   /** Values steps pass along within one run (a step reads what an earlier one stored); check before use. */
   state: Record<string, unknown>;
-  /** The installation the lessons act for: the most recently updated one. Throws ERR_NO_INSTALLATION when there is none. */
+  /**
+   * The installation the lessons act for: the most recently updated active one (live: from real
+   * Bitbucket only). Throws ERR_NO_INSTALLATION when there is none.
+   */
   installation(): Promise<Installation>;
   /** Registers a secret: every later output and transcript line shows it redacted (`abcd…(44 chars)`). */
   secret(value: string): void;

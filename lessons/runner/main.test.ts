@@ -8,6 +8,7 @@ import { sendRequest } from '../../src/http/send.ts';
 import { exchangeJwtForToken } from '../../src/oauth/exchange.ts';
 import { openSqliteStore } from '../../src/store/sqlite.ts';
 import { clientKeyFor, installationFromPayload, installedPayload } from '../../mocks/fixtures/lifecycle.ts';
+import { openSimulatedRegistry } from '../../mocks/registry.ts';
 import { defineLesson, type Lesson, type LessonContext } from './lesson.ts';
 import { runLessonCli, type CliIo } from './main.ts';
 import type { Prompts } from './prompts.ts';
@@ -36,7 +37,9 @@ const LESSONS: Record<number, Lesson> = {
           ctx.secret(sharedSecret);
           const payload = installedPayload({ appKey: ctx.config.appKey, sharedSecret });
           ctx.show('Installed payload', payload);
+          // Both sides: the app's store, and the simulated Bitbucket's record of what it installed.
           await ctx.store.save(installationFromPayload(payload));
+          await ctx.registry?.register(installationFromPayload(payload));
         },
       },
     ],
@@ -331,6 +334,42 @@ describe('runLessonCli: lessons that need an installation', () => {
     expect(run.stdout).not.toContain('Step 1');
   });
 
+  it('the installation lesson 2 made in another run is what the simulated Bitbucket knows, across processes (DATA_DIR)', async () => {
+    const provided = await runCli(['2']);
+    expect(provided.code).toBe(0);
+    const registry = openSimulatedRegistry({ dataDir: provided.dataDir });
+    try {
+      expect((await registry.list()).map((i) => i.sharedSecret)).toEqual(await storedSecrets(provided.dataDir));
+    } finally {
+      await registry.close();
+    }
+    const run = await runCli(['3'], { dataDir: provided.dataDir });
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(run.stdout).toContain('← 200 OK');
+  });
+
+  it('adopts what an older lab installed (its mock read the app store): the token endpoint answers for it', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'runner-data-'));
+    const store = openSqliteStore({ dataDir });
+    try {
+      await store.save(installationFromPayload(installedPayload({ appKey: 'jwt-grant-tutorial', sharedSecret: 'an-older-labs-secret-0123456789abc' })));
+    } finally {
+      await store.close();
+    }
+    const run = await runCli(['3'], { dataDir });
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^✓ Step 1: Exchange a JWT for an access token$/m);
+  });
+
+  it('live, never uses an installation the simulated Bitbucket made: says so, and how to get a real one', async () => {
+    const provided = await runCli(['2']);
+    const run = await runCli(['3'], { dataDir: provided.dataDir, env: { LIVE: '1', BASE_URL: 'https://abc.ngrok.app' } });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain("holds 1 installation made by the lab's simulated Bitbucket");
+    expect(run.stdout).toContain('No installation from real Bitbucket yet');
+    expect(run.stdout).not.toContain('Step 1');
+  });
+
   it('--simulate runs the providing lesson silently, then the lesson; every secret stays redacted', async () => {
     const dump = join(mkdtempSync(join(tmpdir(), 'runner-dump-')), 'secrets.json');
     const run = await runCli(['3', '--simulate'], { env: { LAB_SECRETS_DUMP: dump } });
@@ -503,7 +542,9 @@ async function dataDirWithRealInstallation(): Promise<string> {
   const payload = installedPayload({ appKey: 'jwt-grant-tutorial', sharedSecret: 'real-bitbucket-shared-secret-0123456789' });
   const store = openSqliteStore({ dataDir });
   try {
-    await store.save(installationFromPayload({ ...payload, clientKey: clientKeyFor(uuid, payload.key), principal: { ...payload.principal, uuid } }));
+    await store.save(
+      installationFromPayload({ ...payload, clientKey: clientKeyFor(uuid, payload.key), principal: { ...payload.principal, uuid } }, { origin: 'bitbucket' }),
+    );
   } finally {
     await store.close();
   }

@@ -9,6 +9,7 @@ import { isLabError } from '../../src/errors.ts';
 import { LESSON_ARROWS, renderFlowDiagram } from '../../src/notes/diagram.ts';
 import type { InstallationStore } from '../../src/store/installation.ts';
 import type { BitbucketMock } from '../../mocks/bitbucket.ts';
+import type { BitbucketRegistry } from '../../mocks/registry.ts';
 import { RUNNER_FLAGS, checkFlags, formatFlagHelp, parseArgs, type ParsedArgs } from './args.ts';
 import { createLessonContext } from './context.ts';
 import { UsageError } from './errors.ts';
@@ -67,14 +68,19 @@ export async function runLessonCli(io: CliIo): Promise<number> {
   const errors = createOutput({ write: (text) => io.stderr.write(text), color: false });
   const modules = runModules();
   let store: InstallationStore | undefined;
-  const openStore = async (config: Config) => (store ??= (await modules.sqlite()).openSqliteStore({ dataDir: config.dataDir }));
+  let registry: BitbucketRegistry | undefined;
+  const open = {
+    store: async (config: Config) => (store ??= (await modules.sqlite()).openSqliteStore({ dataDir: config.dataDir })),
+    // The simulated Bitbucket's own record of what it installed, in DATA_DIR: offline runs only.
+    registry: async (config: Config) => (registry ??= (await import('../../mocks/registry.ts')).openSimulatedRegistry({ dataDir: config.dataDir })),
+  };
   const interrupt = createInterrupt();
   const interrupted = () => {
     io.stdout.write('Interrupted.\n');
     return EXIT.interrupted;
   };
   try {
-    const code = await run(io, modules, openStore, interrupt);
+    const code = await run(io, modules, open, interrupt);
     return interrupt.interrupted ? interrupted() : code;
   } catch (error) {
     if (isPromptExit(error)) interrupt.record();
@@ -84,7 +90,14 @@ export async function runLessonCli(io: CliIo): Promise<number> {
     return error instanceof UsageError || error instanceof ConfigError ? EXIT.usage : EXIT.failed;
   } finally {
     await store?.close();
+    await registry?.close();
   }
+}
+
+/** Opens, once per run, the app's store and the simulated Bitbucket's registry. */
+interface Openers {
+  store(config: Config): Promise<InstallationStore>;
+  registry(config: Config): Promise<BitbucketRegistry>;
 }
 
 /**
@@ -112,12 +125,7 @@ function runModules(): RunModules {
   return modules;
 }
 
-async function run(
-  io: CliIo,
-  modules: RunModules,
-  openStore: (config: Config) => Promise<InstallationStore>,
-  interrupt: Interrupt,
-): Promise<number> {
+async function run(io: CliIo, modules: RunModules, open: Openers, interrupt: Interrupt): Promise<number> {
   const parsed = parseArgs(io.argv);
   const runner = checkFlags(new Map([...parsed.flags].filter(([name]) => Object.hasOwn(RUNNER_FLAGS, name))), RUNNER_FLAGS);
   const color = useColor({ isTTY: io.stdout.isTTY, env: io.env, noColorFlag: runner['no-color'] === true });
@@ -160,7 +168,7 @@ async function run(
 
   if (runner.reset) {
     const { countInstallations, resetLessonData } = await import('./reset.ts');
-    const store = await openStore(config);
+    const store = await open.store(config);
     const { simulated, real } = await countInstallations(store);
     const what = `progress, transcripts and ${plural(simulated, 'simulated installation')}`;
     const keeping = real ? ` (${plural(real, 'installation')} captured from real Bitbucket will be kept)` : '';
@@ -168,7 +176,7 @@ async function run(
       output.line('Nothing cleared.');
       return EXIT.ok;
     }
-    const result = await resetLessonData({ dataDir: config.dataDir, store });
+    const result = await resetLessonData({ dataDir: config.dataDir, store, registry: await open.registry(config) });
     output.line(
       `Cleared progress, ${plural(result.transcripts, 'transcript')} and ${plural(result.installations, 'simulated installation')} in ${config.dataDir}.` +
         (result.keptInstallations ? ` Kept ${plural(result.keptInstallations, 'installation')} captured from real Bitbucket.` : ''),
@@ -198,7 +206,8 @@ async function run(
     interrupt,
     yes: runner.yes === true,
     simulate: runner.simulate === true,
-    store: await openStore(config),
+    store: await open.store(config),
+    registry: config.live ? undefined : await open.registry(config),
     lessonsDir,
     loadLesson,
   });
@@ -258,6 +267,8 @@ interface RunLessonOptions {
   yes: boolean;
   simulate: boolean;
   store: InstallationStore;
+  /** Offline: the simulated Bitbucket's registry. */
+  registry: BitbucketRegistry | undefined;
   lessonsDir: string;
   loadLesson: (entry: ManifestEntry) => Promise<Lesson>;
 }
@@ -274,7 +285,7 @@ function strongestNeed(...needs: Lesson['mock'][]): Lesson['mock'] {
 async function runLesson(options: RunLessonOptions): Promise<number> {
   const output = createOutput({ ...options.outputOptions, markdown: options.markdown });
   const o: LessonRun = { ...options, output };
-  const { config, entry, store } = o;
+  const { config, entry, store, registry } = o;
   const style = output.style;
   const now = o.io.now ?? Date.now;
   const provider = o.manifest.find((e) => e.provides === 'installation');
@@ -282,9 +293,11 @@ async function runLesson(options: RunLessonOptions): Promise<number> {
   try {
     await registerStoredSecrets(store, output);
     let simulated: Lesson | undefined;
-    if (o.lesson.requires === 'installation' && !(await latestInstallation(store))) {
+    // What an older lab installed (its mock read the app's store) becomes the simulated Bitbucket's.
+    if (registry) await (await import('../../mocks/registry.ts')).adoptSimulatedInstallations(registry, store);
+    if (o.lesson.requires === 'installation' && !(await latestInstallation(store, { live: config.live }))) {
       if (config.live) {
-        output.line(liveNoInstallationMessage(config));
+        output.line(liveNoInstallationMessage(config, await store.count({ state: 'active', origin: 'simulated' })));
         return EXIT.failed;
       }
       output.line(offlineNoInstallationMessage(provider));
@@ -293,7 +306,7 @@ async function runLesson(options: RunLessonOptions): Promise<number> {
       simulated = await o.loadLesson(provider);
     }
     // Offline, nothing leaves the process: the simulated Bitbucket is in place before any step runs.
-    if (!config.live) offline = await startOfflineBitbucket({ config, store, now, need: strongestNeed(o.lesson.mock, simulated?.mock) });
+    if (registry) offline = await startOfflineBitbucket({ config, registry, now, need: strongestNeed(o.lesson.mock, simulated?.mock) });
 
     if (provider && simulated) {
       const failure = await simulateLesson(o, simulated, offline, now);
@@ -323,6 +336,7 @@ async function runLesson(options: RunLessonOptions): Promise<number> {
       store,
       now,
       ...offlineParts(o.lesson, offline),
+      registry,
       output: output.child('  '),
       ask: o.ask,
       yes: o.yes,
@@ -371,6 +385,7 @@ async function simulateLesson(
     store: o.store,
     now,
     ...offlineParts(lesson, offline),
+    registry: o.registry,
     output: o.output.quiet(),
     yes: true,
   });

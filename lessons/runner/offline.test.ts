@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
-import { createMemoryStore } from '../../src/store/memory.ts';
+import { createMemoryRegistry } from '../../mocks/registry.ts';
 import type { FetchHolder } from './fetch-guard.ts';
 import { startOfflineBitbucket, type OfflineBitbucket } from './offline.ts';
 
@@ -26,7 +26,7 @@ describe('startOfflineBitbucket', () => {
   it('loads the mock only on the first request to Bitbucket, and guards the global fetch until stopped', async () => {
     const h = holder();
     const original = h.fetch;
-    started = await startOfflineBitbucket({ config, store: createMemoryStore(), now: Date.now, need: undefined, holder: h });
+    started = await startOfflineBitbucket({ config, registry: createMemoryRegistry(), now: Date.now, need: undefined, holder: h });
     expect(started.mock(), 'nothing loaded yet').toBeUndefined();
     await expect(h.fetch('https://api.bitbucket.org/2.0/user')).rejects.toMatchObject({ code: 'ERR_OFFLINE_REQUEST' });
     expect(await (await h.fetch('http://127.0.0.1:9/')).text()).toBe('network');
@@ -42,12 +42,12 @@ describe('startOfflineBitbucket', () => {
   });
 
   it("loads the mock before step 1 for a lesson that declares mock: 'state'", async () => {
-    started = await startOfflineBitbucket({ config: loadConfig({ SCENARIO: 'rate-limited' }), store: createMemoryStore(), now: Date.now, need: 'state', holder: holder() });
+    started = await startOfflineBitbucket({ config: loadConfig({ SCENARIO: 'rate-limited' }), registry: createMemoryRegistry(), now: Date.now, need: 'state', holder: holder() });
     expect(started.mock()?.state.scenario).toBe('rate-limited');
   });
 
   it("intercepts the process's own fetch for a lesson that declares mock: 'intercept'", async () => {
-    started = await startOfflineBitbucket({ config, store: createMemoryStore(), now: Date.now, need: 'intercept' });
+    started = await startOfflineBitbucket({ config, registry: createMemoryRegistry(), now: Date.now, need: 'intercept' });
     const response = await globalThis.fetch('https://api.bitbucket.org/2.0/user');
     expect(response.status).toBe(401);
     expect(started.mock()?.state.counts.apiCalls).toBe(1);

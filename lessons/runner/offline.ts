@@ -1,6 +1,6 @@
 import type { Config } from '../../src/config.ts';
-import type { InstallationStore } from '../../src/store/installation.ts';
 import type { BitbucketMock } from '../../mocks/bitbucket.ts';
+import type { BitbucketRegistry } from '../../mocks/registry.ts';
 import { installFetchGuard, type FetchHolder } from './fetch-guard.ts';
 import type { Lesson } from './lesson.ts';
 import { startOfflineMock } from './mock.ts';
@@ -21,8 +21,8 @@ export interface OfflineBitbucket {
 /** Options of {@link startOfflineBitbucket}. */
 export interface OfflineBitbucketOptions {
   config: Config;
-  /** Bitbucket's registry of installations: the lessons' store, so what lesson 2 stored is what Bitbucket knows. */
-  store: InstallationStore;
+  /** The simulated Bitbucket's registry (DATA_DIR/simulated-bitbucket.db): the installations it made, which its token endpoint answers for. */
+  registry: BitbucketRegistry;
   now: () => number;
   /** What the lesson declared (`Lesson.mock`). */
   need: Lesson['mock'];
@@ -40,11 +40,11 @@ export interface OfflineBitbucketOptions {
  *   runs that does not take `ctx.fetch`.
  *
  * @example
- * const offline = await startOfflineBitbucket({ config, store, now: Date.now, need: lesson.mock })
+ * const offline = await startOfflineBitbucket({ config, registry, now: Date.now, need: lesson.mock })
  * try { ... createLessonContext({ fetch: offline.fetch, mock: offline.mock() ?? 'undeclared', ... }) } finally { await offline.stop() }
  */
 export async function startOfflineBitbucket(o: OfflineBitbucketOptions): Promise<OfflineBitbucket> {
-  const options = { installations: o.store, scenario: o.config.scenario, bitbucketUrl: o.config.bitbucketUrl, apiUrl: o.config.bitbucketApiUrl, now: o.now };
+  const options = { installations: o.registry.installations, scenario: o.config.scenario, bitbucketUrl: o.config.bitbucketUrl, apiUrl: o.config.bitbucketApiUrl, now: o.now };
   if (o.need === 'intercept') {
     const started = await startOfflineMock(o);
     return { fetch: (input, init) => globalThis.fetch(input, init), mock: () => started.mock, issuedTokens: started.issuedTokens, stop: started.stop };

@@ -1,6 +1,7 @@
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { InstallationStore } from '../../src/store/installation.ts';
+import type { BitbucketRegistry } from '../../mocks/registry.ts';
 import { clearProgress } from './progress.ts';
 import { isSimulatedInstallation } from './simulated.ts';
 import { TRANSCRIPT_FILE } from './transcript.ts';
@@ -8,9 +9,9 @@ import { TRANSCRIPT_FILE } from './transcript.ts';
 /** What `--reset` removed, and what it kept. */
 export interface ResetResult {
   transcripts: number;
-  /** Installations deleted: those the simulated Bitbucket made. */
+  /** Installations deleted: those the simulated Bitbucket made (tombstones and pending ones too). */
   installations: number;
-  /** Installations kept: captured from real Bitbucket (see {@link isSimulatedInstallation}). */
+  /** Installations kept: from real Bitbucket (see {@link isSimulatedInstallation}). */
   keptInstallations: number;
 }
 
@@ -20,22 +21,22 @@ export interface ResetResult {
  * @example
  * const { simulated, real } = await countInstallations(store)
  */
-export async function countInstallations(store: Pick<InstallationStore, 'list'>): Promise<{ simulated: number; real: number }> {
-  const all = await store.list();
-  const simulated = all.filter((installation) => isSimulatedInstallation(installation)).length;
-  return { simulated, real: all.length - simulated };
+export async function countInstallations(store: Pick<InstallationStore, 'count'>): Promise<{ simulated: number; real: number }> {
+  const [simulated, real] = await Promise.all([store.count({ origin: 'simulated' }), store.count({ origin: 'bitbucket' })]);
+  return { simulated, real };
 }
 
 /**
  * Starts the lessons over: forgets progress, deletes the transcripts and the installations the
- * simulated Bitbucket made. Installations captured from real Bitbucket are kept, whatever the
- * mode: a learner may use one DATA_DIR live and offline, and losing a real sharedSecret means
- * installing the app again.
+ * simulated Bitbucket made, on both sides (the app's store, and the simulated Bitbucket's
+ * `registry`, when given). Installations from real Bitbucket are kept, whatever the mode: a
+ * learner may use one DATA_DIR live and offline, and losing a real sharedSecret means installing
+ * the app again.
  *
  * @example
- * const { transcripts, installations, keptInstallations } = await resetLessonData({ dataDir: config.dataDir, store })
+ * const { transcripts, installations, keptInstallations } = await resetLessonData({ dataDir: config.dataDir, store, registry })
  */
-export async function resetLessonData(o: { dataDir: string; store: InstallationStore }): Promise<ResetResult> {
+export async function resetLessonData(o: { dataDir: string; store: InstallationStore; registry?: BitbucketRegistry }): Promise<ResetResult> {
   clearProgress(o.dataDir);
   let transcripts = 0;
   let names: string[] = [];
@@ -49,10 +50,9 @@ export async function resetLessonData(o: { dataDir: string; store: InstallationS
     transcripts += 1;
   }
   let installations = 0;
-  let keptInstallations = 0;
   for (const installation of await o.store.list()) {
-    if (!isSimulatedInstallation(installation)) keptInstallations += 1;
-    else if (await o.store.delete(installation.clientKey)) installations += 1;
+    if (isSimulatedInstallation(installation) && (await o.store.delete(installation.clientKey))) installations += 1;
   }
-  return { transcripts, installations, keptInstallations };
+  await o.registry?.clear();
+  return { transcripts, installations, keptInstallations: await o.store.count({ origin: 'bitbucket' }) };
 }

@@ -9,6 +9,7 @@ import { loadConfig } from '../../src/config.ts';
 import { renderMarkdownToTerminal } from '../../src/notes/terminal.ts';
 import type { Installation } from '../../src/store/installation.ts';
 import { createMemoryStore } from '../../src/store/memory.ts';
+import { createMemoryRegistry } from '../../mocks/registry.ts';
 import { createLessonContext } from './context.ts';
 import type { HttpExchange } from './exchange.ts';
 import type { LessonContext } from './lesson.ts';
@@ -17,7 +18,10 @@ import { createOutput } from './output.ts';
 
 /** Options of {@link createTestContext}. */
 export interface TestContextOptions {
-  /** The store's installations to start with. Default none. */
+  /**
+   * The store's installations to start with. Default none. The active ones are also what the
+   * simulated Bitbucket made (`ctx.registry`), so its token endpoint answers for them.
+   */
   installations?: Installation[];
   /** The lesson's flags, as the CLI would parse them: `{ 'base-url': 'https://x.ngrok.app' }`. */
   flags?: Record<string, string | boolean>;
@@ -55,18 +59,20 @@ export async function createTestContext(o: TestContextOptions = {}): Promise<Tes
   const dataDir = mkdtempSync(join(tmpdir(), 'lesson-test-'));
   const config = loadConfig({ ...o.env, DATA_DIR: dataDir, LIVE: '' });
   const store = createMemoryStore(o.installations ?? []);
+  const registry = createMemoryRegistry((o.installations ?? []).filter((installation) => installation.state === 'active'));
   const now = o.now ?? Date.now;
   const chunks: string[] = [];
   const output = createOutput({ write: (text) => chunks.push(text), color: false, width: 100, markdown: renderMarkdownToTerminal });
   const exchanges: HttpExchange[] = [];
   const { answer } = o;
-  const offline = o.mock === false ? undefined : await startOfflineMock({ config, store, now });
+  const offline = o.mock === false ? undefined : await startOfflineMock({ config, registry, now });
   const ctx = createLessonContext({
     config,
     flags: o.flags ?? {},
     store,
     now,
     mock: offline?.mock,
+    registry,
     output,
     ask: answer && (async (question: string, fallback: boolean) => answer(question, fallback)),
     yes: false,

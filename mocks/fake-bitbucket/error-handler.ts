@@ -10,6 +10,7 @@ import { renderErrorPage } from './views/error-page.ts';
 const STATUS_BY_CODE: Readonly<Record<string, number>> = Object.freeze({
   ERR_FAKE_FORM: 400,
   ERR_FAKE_APP_URL: 400,
+  ERR_FAKE_REDIRECT_URI: 400,
   ERR_FAKE_HOST: 403,
   ERR_FAKE_CROSS_ORIGIN: 403,
   ERR_FAKE_NOT_FOUND: 404,

@@ -173,6 +173,25 @@ export class AppUrlError extends LabError {
 }
 
 /**
+ * The install link's `redirect_uri` is not under the app's `baseUrl`: Bitbucket requires it
+ * there (protocol.md §7), so the browser can only be sent back to the app that is installed.
+ *
+ * @example
+ * // /site/addons/authorize?descriptor_uri=http://127.0.0.1:3000&redirect_uri=https://evil.example/ → 400 ERR_FAKE_REDIRECT_URI
+ */
+export class RedirectUriError extends LabError {
+  constructor(value: string, baseUrl: string) {
+    super(
+      'ERR_FAKE_REDIRECT_URI',
+      `The install link's redirect_uri ${quote(value)} is not under the app's baseUrl ${quote(baseUrl)}. Bitbucket ` +
+        'sends the browser back to redirect_uri (with ?client_key=...) after the install, and only to a URL of the app ' +
+        `itself: use one that starts with ${baseUrl}/.`,
+      { lesson: DESCRIPTOR_LESSON },
+    );
+  }
+}
+
+/**
  * The descriptor URL did not answer: the app is not running, or not at that address.
  *
  * @example

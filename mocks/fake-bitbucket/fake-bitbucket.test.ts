@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildDescriptor } from '../../src/connect/descriptor.ts';
 import { decodeUnverified, verifyRequest } from '../../src/jwt/verify.ts';
+import { createMemoryStore } from '../../src/store/memory.ts';
 import { collectLogs } from '../../test/support/collect-logs.ts';
 import { guardNetwork } from '../../test/support/network-guard.ts';
 import { startRehearsal, type Rehearsal } from './rehearsal.ts';
@@ -56,7 +57,7 @@ describe('the fake Bitbucket with the app (a rehearsal)', () => {
     expect(page).toContain(`value="${rehearsal.appUrl}"`);
   });
 
-  it("shows the app's scopes for consent, and installs it with a signed request the app accepts", async () => {
+  it("shows the app's scopes for consent, and installs it with an unsigned first install the app proves with the fake's token endpoint", async () => {
     const { consent, granted } = await installThroughPages(rehearsal.fakeUrl, rehearsal.appUrl);
     expect(consent).toContain('Read your repositories');
     expect(consent).toContain('Grant access');
@@ -65,22 +66,45 @@ describe('the fake Bitbucket with the app (a rehearsal)', () => {
     const page = await granted.text();
     expect(granted.status).toBe(200);
     expect(page).toContain('HTTP 204');
+    expect(page).toContain('no Authorization header: a first install is not signed');
+    await rehearsal.installVerifier.idle();
 
-    // Both sides now hold the same installation: the app verified the JWT and stored the secret.
+    // Both sides now hold the same installation: the app proved it with one exchange at the fake.
+    expect(rehearsal.fake.mock.state.log.map((entry) => `${entry.endpoint} ${entry.status}`)).toEqual(['POST /site/oauth2/access_token 200']);
     const [app] = rehearsal.fake.registry.list();
     expect(app?.appKey).toBe('jwt-grant-tutorial');
     const bitbucketSide = await rehearsal.fake.registry.installations.get(app?.clientKey ?? '');
     const appSide = await rehearsal.store.get(app?.clientKey ?? '');
     expect(appSide?.sharedSecret).toBeTruthy();
     expect(appSide?.sharedSecret).toBe(bitbucketSide?.sharedSecret);
+    expect(appSide).toMatchObject({ state: 'active', origin: 'simulated' });
     expect(bitbucketSide?.scopes).toEqual(['account', 'repository']);
     // The result page shows the payload, never the secret.
     expect(page).not.toContain(appSide?.sharedSecret);
-    expect(logs.lines.some((line) => line.includes('outcome=installed'))).toBe(true);
+    expect(logs.lines.some((line) => line.includes('outcome=pending'))).toBe(true);
+    expect(logs.lines.some((line) => line.includes('install proven') && line.includes('state=active'))).toBe(true);
+  });
+
+  it('follows the install link: redirect_uri under the app\'s baseUrl, back to it with ?client_key= after the install', async () => {
+    const redirectUri = `${rehearsal.appUrl}/installed-here?from=bitbucket`;
+    const { consent, granted } = await installThroughPages(rehearsal.fakeUrl, rehearsal.appUrl, { redirectUri });
+    expect(hiddenInput(consent, 'redirect_uri')).toBe(redirectUri);
+    expect(granted.status).toBe(303);
+    const [app] = rehearsal.fake.registry.list();
+    expect(granted.headers.get('location')).toBe(`${redirectUri}&client_key=${encodeURIComponent(app?.clientKey ?? '')}`);
+
+    for (const elsewhere of ['https://attacker.example/installed', `${rehearsal.fakeUrl}/x`, 'not a url']) {
+      const link = new URLSearchParams({ descriptor_uri: rehearsal.appUrl, redirect_uri: elsewhere });
+      const refused = await fetch(`${rehearsal.fakeUrl}/site/addons/authorize?${link}`);
+      expect(refused.status).toBe(400);
+      expect(await refused.text()).toContain('ERR_FAKE_REDIRECT_URI');
+    }
+    await rehearsal.installVerifier.idle();
   });
 
   it("frames the app's repository page with a JWT the app's verifyRequest accepts", async () => {
     await installThroughPages(rehearsal.fakeUrl, rehearsal.appUrl);
+    await rehearsal.installVerifier.idle();
     const page = await fetch(`${rehearsal.fakeUrl}${ADDON_PATH}`);
     expect(page.headers.get('cache-control')).toBe('no-store');
     const src = iframeSrc(await page.text());
@@ -108,21 +132,35 @@ describe('the fake Bitbucket with the app (a rehearsal)', () => {
     expect(counts.byEndpoint['GET /2.0/repositories/{workspace}/{repo_slug}']).toBe(1);
   });
 
-  it('updates an installed app with the same secret: the app sees a re-install', async () => {
+  it('updates an installed app signed with the preceding secret: a re-install, then a rotation', async () => {
     await installThroughPages(rehearsal.fakeUrl, rehearsal.appUrl);
+    await rehearsal.installVerifier.idle();
     const [app] = rehearsal.fake.registry.list();
-    const before = await rehearsal.store.get(app?.clientKey ?? '');
+    const clientKey = app?.clientKey ?? '';
+    const before = await rehearsal.store.get(clientKey);
     const { consent, granted } = await installThroughPages(rehearsal.fakeUrl, rehearsal.appUrl);
     expect(consent).toContain('Already installed');
+    expect(consent).toContain('Issue a new sharedSecret (rotation)');
     expect(granted.status).toBe(200);
-    expect(await granted.text()).toContain('JWT Grant Tutorial updated');
-    expect((await rehearsal.store.get(app?.clientKey ?? ''))?.sharedSecret).toBe(before?.sharedSecret);
+    const updated = await granted.text();
+    expect(updated).toContain('JWT Grant Tutorial updated');
+    expect(updated).toContain('Authorization: JWT &lt;HS256 with the secret of the preceding install');
+    expect((await rehearsal.store.get(clientKey))?.sharedSecret).toBe(before?.sharedSecret);
     expect(rehearsal.fake.registry.list()).toHaveLength(1);
     expect(logs.lines.some((line) => line.includes('outcome=reinstalled'))).toBe(true);
+
+    const rotated = await installThroughPages(rehearsal.fakeUrl, rehearsal.appUrl, { rotate: true });
+    expect(rotated.granted.status).toBe(200);
+    expect(await rotated.granted.text()).toContain('new sharedSecret');
+    const after = await rehearsal.store.get(clientKey);
+    expect(after?.sharedSecret).not.toBe(before?.sharedSecret);
+    expect(after?.sharedSecret).toBe((await rehearsal.fake.registry.installations.get(clientKey))?.sharedSecret);
+    expect(logs.lines.some((line) => line.includes('outcome=secret-rotated'))).toBe(true);
   });
 
-  it('uninstalls with a signed request the app accepts, and revokes the app page and its tokens', async () => {
+  it('uninstalls with a signed request the app accepts, and revokes the app page and its tokens; installing again is signed with the old secret', async () => {
     await installThroughPages(rehearsal.fakeUrl, rehearsal.appUrl);
+    await rehearsal.installVerifier.idle();
     const [app] = rehearsal.fake.registry.list();
     await (await fetch(iframeSrc(await (await fetch(`${rehearsal.fakeUrl}${ADDON_PATH}`)).text()))).text();
     const [token] = rehearsal.fake.mock.state.tokens.keys();
@@ -133,11 +171,22 @@ describe('the fake Bitbucket with the app (a rehearsal)', () => {
     expect(location).toContain('status=204');
     expect(await (await fetch(`${rehearsal.fakeUrl}${location}`)).text()).toContain('is uninstalled');
 
-    expect(await rehearsal.store.list()).toEqual([]);
+    const clientKey = app?.clientKey ?? '';
+    const oldSecret = app?.payload.sharedSecret;
+    expect(await rehearsal.store.list({ state: 'active' })).toEqual([]);
+    expect(await rehearsal.store.get(clientKey), 'the app keeps a tombstone: the last secret').toMatchObject({ state: 'uninstalled', sharedSecret: oldSecret });
     expect(rehearsal.fake.registry.list()).toEqual([]);
     expect((await fetch(`${rehearsal.fakeUrl}${ADDON_PATH}`)).status).toBe(404);
     const api = await fetch(`${rehearsal.fakeUrl}/2.0/repositories/teamsinspace`, { headers: { Authorization: `Bearer ${token}` } });
     expect(api.status).toBe(401);
+
+    const again = await installThroughPages(rehearsal.fakeUrl, rehearsal.appUrl);
+    expect(again.granted.status).toBe(200);
+    expect(await again.granted.text()).toContain('secret of the preceding install');
+    const reinstalled = await rehearsal.store.get(clientKey);
+    expect(reinstalled).toMatchObject({ state: 'active', sharedSecret: (await rehearsal.fake.registry.installations.get(clientKey))?.sharedSecret });
+    expect(reinstalled?.sharedSecret, 'Bitbucket sent a new secret').not.toBe(oldSecret);
+    expect(logs.lines.some((line) => line.includes('outcome=reinstalled-after-uninstall'))).toBe(true);
   });
 
   it('switches the mock scenario from its page', async () => {
@@ -182,6 +231,7 @@ describe('the fake Bitbucket with the app (a rehearsal)', () => {
 
   it('logs no shared secret and no access token', async () => {
     await installThroughPages(rehearsal.fakeUrl, rehearsal.appUrl);
+    await rehearsal.installVerifier.idle();
     await (await fetch(iframeSrc(await (await fetch(`${rehearsal.fakeUrl}${ADDON_PATH}`)).text()))).text();
     const [app] = rehearsal.fake.registry.list();
     const secret = (await rehearsal.store.get(app?.clientKey ?? ''))?.sharedSecret ?? '';
@@ -248,6 +298,7 @@ describe('the fake Bitbucket on its own', () => {
     expect(page).toContain('npm run rehearse');
     expect(page).toContain('ERR_REINSTALL_UNAUTHENTICATED');
     expect(fake.registry.list()).toEqual([]);
+    expect(await fake.registry.bitbucket.list(), 'Bitbucket keeps no record of a refused install').toEqual([]);
   });
 
   it('answers only on loopback host names', async () => {
@@ -291,7 +342,7 @@ describe('the fake Bitbucket on its own', () => {
     const src = iframeSrc(await (await fetch(`${fake.url}/teamsinspace/docs/addon/demo-app/jwt-grant`)).text());
     const jwt = new URL(src).searchParams.get('jwt') ?? '';
     expect(decodeUnverified(jwt).claims.iss).toMatch(/^ari:cloud:bitbucket::app\/\{.+\}\/demo-app$/);
-    const store = { get: fake.registry.installations.get, create: async () => false, save: async () => {}, delete: async () => false, list: async () => [], close: async () => {} };
+    const store = { ...createMemoryStore(), get: fake.registry.installations.get };
     const tampered = src.replace('repoUuid=', 'repoUuid=x');
     const url = new URL(tampered);
     await expect(

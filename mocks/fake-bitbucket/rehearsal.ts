@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { createApp } from '../../src/app/create-app.ts';
-import { consoleLogger, type Logger } from '../../src/app/logger.ts';
+import { consoleLogger, safeLogger, type Logger } from '../../src/app/logger.ts';
+import { createInstallVerifier, type InstallVerifier } from '../../src/connect/install-verifier.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { InstallationStore } from '../../src/store/installation.ts';
 import { openSqliteStore } from '../../src/store/sqlite.ts';
@@ -43,6 +44,8 @@ export interface Rehearsal {
   fake: RunningFakeBitbucket;
   /** The app's installation store. */
   store: InstallationStore;
+  /** The app's proofs of first installs (token exchanges at the fake): `idle()` waits for their outcome. */
+  installVerifier: InstallVerifier;
   /** How many installations of an earlier rehearsal were forgotten at start. */
   forgotten: number;
   /** Stops both servers (requests in flight finish first) and closes the store. Idempotent. */
@@ -59,9 +62,10 @@ function prefixedConsole(side: 'app' | 'bitbucket', now: () => number): Logger {
 }
 
 /**
- * Forgets the installations of an earlier rehearsal. The fake Bitbucket keeps its registry in
- * memory: after a restart it would install with a new secret, which the app must refuse for a
- * clientKey it knows (re-install hijack protection, lesson 2). Both sides start empty instead.
+ * Forgets the installations of an earlier rehearsal (tombstones too). The fake Bitbucket keeps its
+ * registry in memory: after a restart it would send an unsigned first install, which the app must
+ * refuse for a clientKey it knows (re-install hijack protection, lesson 2). Both sides start
+ * empty instead.
  */
 async function forgetInstallations(store: InstallationStore): Promise<number> {
   let forgotten = 0;
@@ -93,8 +97,10 @@ export async function startRehearsal(o: RehearsalOptions): Promise<Rehearsal> {
   // Servers stop first (their requests in flight may still use the store), then the store.
   const servers: Array<() => Promise<void>> = [];
   let closeStore: (() => Promise<void>) | undefined;
+  let verifier: InstallVerifier | undefined;
   const cleanUp = async () => {
     await Promise.all(servers.splice(0).map((stop) => stop()));
+    await verifier?.close();
     await closeStore?.();
     closeStore = undefined;
   };
@@ -132,18 +138,15 @@ export async function startRehearsal(o: RehearsalOptions): Promise<Rehearsal> {
     closeStore = () => store.close();
     const forgotten = await forgetInstallations(store);
 
-    const app = createApp({
-      config,
-      store,
-      now,
-      logger: logger('app'),
-    });
+    const appLogger = logger('app');
+    verifier = createInstallVerifier({ store, bitbucketUrl: config.bitbucketUrl, now, log: safeLogger(appLogger) });
+    const app = createApp({ config, store, now, logger: appLogger, installVerifier: verifier });
     appServer.on('request', app);
 
     await Promise.all([waitForHealthy(`${appUrl}/healthcheck`), waitForHealthy(`${fake.url}/healthcheck`)]);
 
     let closing: Promise<void> | undefined;
-    return { appUrl, fakeUrl: fake.url, fake, store, forgotten, close: () => (closing ??= cleanUp()) };
+    return { appUrl, fakeUrl: fake.url, fake, store, installVerifier: verifier, forgotten, close: () => (closing ??= cleanUp()) };
   } catch (error) {
     await cleanUp();
     throw error;

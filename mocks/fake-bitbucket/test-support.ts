@@ -52,18 +52,26 @@ export function postForm(fakeUrl: string, path: string, fields: Record<string, s
 }
 
 /**
- * "Install app from URL" then "Grant access": GETs the consent page for `appUrl` and posts its
- * form. Returns the consent page and the answer to the grant.
+ * "Install app from URL" (or the install link, with `redirectUri`) then "Grant access": GETs the
+ * consent page for `appUrl` and posts its form, ticking "new secret" with `rotate`. Returns the
+ * consent page and the answer to the grant.
  *
  * @example const { granted } = await installThroughPages(fakeUrl, appUrl); granted.status // 200
  */
-export async function installThroughPages(fakeUrl: string, appUrl: string): Promise<{ consent: string; granted: Response }> {
-  const consentResponse = await fetch(`${fakeUrl}/site/addons/authorize?descriptor_uri=${encodeURIComponent(appUrl)}`);
+export async function installThroughPages(
+  fakeUrl: string,
+  appUrl: string,
+  o: { rotate?: boolean; redirectUri?: string } = {},
+): Promise<{ consent: string; granted: Response }> {
+  const link = new URLSearchParams({ descriptor_uri: appUrl, ...(o.redirectUri ? { redirect_uri: o.redirectUri } : {}) });
+  const consentResponse = await fetch(`${fakeUrl}/site/addons/authorize?${link}`);
   const consent = await consentResponse.text();
   if (consentResponse.status !== 200) throw new Error(`consent page: HTTP ${consentResponse.status}`);
   const granted = await postForm(fakeUrl, '/site/addons/authorize', {
     descriptor_uri: hiddenInput(consent, 'descriptor_uri'),
     descriptor_sha256: hiddenInput(consent, 'descriptor_sha256'),
+    ...(o.redirectUri ? { redirect_uri: hiddenInput(consent, 'redirect_uri') } : {}),
+    ...(o.rotate ? { rotate: 'on' } : {}),
   });
   return { consent, granted };
 }

@@ -4,6 +4,7 @@ import { rateLimitPolicy } from '../bitbucket/rate-limit.ts';
 import type { Config } from '../config.ts';
 import { buildDescriptor, validateDescriptor } from '../connect/descriptor.ts';
 import { INSTALL_COMPLETE_PATH } from '../connect/install-link.ts';
+import { createInstallVerifier, type InstallVerifier } from '../connect/install-verifier.ts';
 import { createTokenCache, type TokenCache } from '../oauth/token-cache.ts';
 import type { InstallationStore } from '../store/installation.ts';
 import { errorHandler, notFound } from './error-handler.ts';
@@ -44,12 +45,20 @@ export interface AppDeps {
   lessonsDir?: string;
   /** Express's `trust proxy` (see `parseTrustProxy`). Default: trust no proxy. */
   trustProxy?: TrustProxy;
+  /**
+   * Proves first installs with a token exchange (`config.verifyInstalls`). Default: one built on
+   * `fetch`, `store` and the log, fire-and-forget. Pass your own to await it (`idle()`) or stop
+   * it (`close()`, as `startServer` does at shutdown).
+   */
+  installVerifier?: InstallVerifier;
+  /** How many unproven first installs are kept at once; default 50 (`DEFAULT_MAX_PENDING`). */
+  maxPendingInstalls?: number;
 }
 
 /**
- * Builds the Connect app (Express 5) without listening: descriptor, lifecycle, the repository
- * page, the landing page, lesson notes and the health check, with one error table and one
- * redacted log line per request. The descriptor is built and validated here, so a bad `BASE_URL`
+ * Builds the Connect app (Express 5) without listening: descriptor, lifecycle (first installs
+ * proven by a token exchange, see `installVerifier`), the repository page, the landing page,
+ * lesson notes and the health check, with one error table and one redacted log line per request. The descriptor is built and validated here, so a bad `BASE_URL`
  * or `APP_KEY` fails at start (`ERR_DESCRIPTOR_INVALID`), not at install time.
  *
  * @example
@@ -62,7 +71,9 @@ export function createApp(deps: AppDeps): Express {
   const log = safeLogger(deps.logger ?? consoleLogger({ now }));
   const recorder = createRequestRecorder(deps.fetch);
   const tokenCache =
-    deps.tokenCache ?? createTokenCache({ exchangeOptions: { fetch: recorder.fetch, bitbucketUrl: config.bitbucketUrl }, now });
+    deps.tokenCache ??
+    createTokenCache({ exchangeOptions: { fetch: recorder.fetch, bitbucketUrl: config.bitbucketUrl }, now, live: config.live });
+  const verifier = deps.installVerifier ?? createInstallVerifier({ store, bitbucketUrl: config.bitbucketUrl, fetch: deps.fetch, now, log });
   const descriptor = validateDescriptor(buildDescriptor({ appKey: config.appKey, baseUrl: config.baseUrl }), { live: config.live });
   const lessonsDir = deps.lessonsDir ?? LESSONS_DIR;
   const basePath = new URL(config.baseUrl).pathname.replace(/\/+$/, '');
@@ -79,7 +90,24 @@ export function createApp(deps: AppDeps): Express {
   routes.get('/healthcheck', healthcheck({ store, log }));
   routes.get('/atlassian-connect.json', descriptorRoute(descriptor));
   routes.get(INSTALL_COMPLETE_PATH, installComplete({ store, basePath }));
-  routes.use(lifecycleRoutes({ store, appBaseUrl: config.baseUrl, appKey: config.appKey, now, log, tokenCache }));
+  routes.use(
+    lifecycleRoutes({
+      lifecycle: {
+        store,
+        appBaseUrl: config.baseUrl,
+        appKey: config.appKey,
+        bitbucketUrl: config.bitbucketUrl,
+        // Which Bitbucket sent what the app accepts: live, the real one; offline, the mock or the fake.
+        origin: config.live ? 'bitbucket' : 'simulated',
+        verifyFirstInstalls: config.verifyInstalls,
+        maxPending: deps.maxPendingInstalls,
+        now,
+      },
+      log,
+      tokenCache,
+      verifier,
+    }),
+  );
   routes.get(
     '/oauth-callback',
     repoPage({
@@ -91,6 +119,7 @@ export function createApp(deps: AppDeps): Express {
       appBaseUrl: config.baseUrl,
       apiUrl: config.bitbucketApiUrl,
       rateLimit: rateLimitPolicy(config.live),
+      live: config.live,
       now,
       // Inside real Bitbucket the iframe needs its host script; offline there is no host to talk to.
       scripts: config.live ? [new URL('/atlassian-connect/all.js', config.bitbucketUrl).href] : [],

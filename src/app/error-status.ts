@@ -25,11 +25,18 @@ const STATUS_BY_CODE: Readonly<Record<string, StatusRule>> = {
   ERR_PAYLOAD_INVALID: 400,
   ERR_NO_SHARED_SECRET: 400,
   ERR_APP_KEY_MISMATCH: 400,
+  ERR_INSTALL_BASE_URL: 400,
   ERR_REINSTALL_UNAUTHENTICATED: 401,
   ERR_CLIENT_KEY_MISMATCH: 401,
   // On /installed and on pages, an unknown clientKey is an authentication failure. On
   // /uninstalled it means "already gone": 404 lets a caller tell it from a bad signature.
   ERR_INSTALLATION_UNKNOWN: { default: 401, uninstalled: 404 },
+  // A tombstone serves nothing, like an unknown clientKey; uninstalling it again: already gone.
+  ERR_INSTALLATION_UNINSTALLED: { default: 401, uninstalled: 404 },
+  // Not proven yet (pages, uninstall): it may become usable in a moment.
+  ERR_INSTALLATION_PENDING: 409,
+  // Live mode and an installation of the simulated Bitbucket: the configuration's to fix.
+  ERR_INSTALLATION_SIMULATED: 409,
   // The stored installation cannot serve the page: only a re-install fixes it.
   ERR_INSTALLATION_NO_PRINCIPAL: 409,
   ERR_INSTALLATION_INCOMPLETE: 409,
@@ -55,6 +62,10 @@ const STATUS_BY_CODE: Readonly<Record<string, StatusRule>> = {
   ERR_STORE_UNAVAILABLE: 503,
   ERR_STORE_BUSY: 503,
   ERR_STORE_CONTENDED: 503,
+  // Too many unproven first installs: Bitbucket retries a lifecycle call that fails.
+  ERR_PENDING_LIMIT: 503,
+  // One hand-edited row: only the route that needs exactly that row fails, and says which.
+  ERR_STORE_INVALID_ROW: 503,
   // The operator's to fix (disk, permissions, a damaged file); the message says how.
   ERR_STORE_UNWRITABLE: 503,
   ERR_STORE_CORRUPT: 503,

@@ -90,9 +90,11 @@ describe('GET /install-complete: where the install link sends the browser back',
 });
 
 describe('installStatus', () => {
-  it('is "arrived" only for an installation the store returned', () => {
+  it('is "arrived" only for an active installation; pending and tombstones say where they stand', () => {
     expect(installStatus(undefined)).toMatchObject({ arrived: false, headline: 'Not arrived yet' });
-    const stored = { clientKey: 'k' } as Parameters<typeof installStatus>[0];
-    expect(installStatus(stored)).toMatchObject({ arrived: true, headline: 'The installation arrived' });
+    const stored = (state: 'pending' | 'active' | 'uninstalled') => ({ clientKey: 'k', state }) as Parameters<typeof installStatus>[0];
+    expect(installStatus(stored('active'))).toMatchObject({ arrived: true, headline: 'The installation arrived' });
+    expect(installStatus(stored('pending')), 'a pending install arrived but is not usable yet').toMatchObject({ arrived: false, headline: 'Arrived, being verified' });
+    expect(installStatus(stored('uninstalled')), 'a tombstone is not an installation').toMatchObject({ arrived: false, headline: 'Uninstalled' });
   });
 });

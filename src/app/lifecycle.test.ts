@@ -2,8 +2,9 @@ import { gzipSync } from 'node:zlib';
 import { SignJWT } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { installedPayload, personalInstalledPayload, uninstalledPayload } from '../../mocks/fixtures/lifecycle.ts';
+import { uninstallApp } from '../../mocks/install.ts';
 import { queryStringHash } from '../jwt/qsh.ts';
-import { startTestApp, TEST_BASE_URL, type TestApp } from './test-support/harness.ts';
+import { startTestApp, testDescriptor, TEST_BASE_URL, type TestApp } from './test-support/harness.ts';
 
 let app: TestApp;
 beforeEach(async () => {
@@ -72,23 +73,48 @@ describe('POST /installed', () => {
     expect(app.lines.some((line) => line.includes(`installed clientKey=${clientKey} outcome=reinstalled`))).toBe(true);
   });
 
+  it('accepts a rotation: a new secret in a re-install signed with the stored one', async () => {
+    const { clientKey } = await app.install({ sharedSecret: SECRET });
+    const { response, sharedSecret, signedWith } = await app.install({ rotate: true });
+    expect(response.status).toBe(204);
+    expect(signedWith).toBe(SECRET);
+    expect((await app.store.get(clientKey))?.sharedSecret).toBe(sharedSecret);
+    expect(app.lines.some((line) => line.includes(`installed clientKey=${clientKey} outcome=secret-rotated`))).toBe(true);
+    expectCleanLogs([SECRET, sharedSecret]);
+  });
+
   it('refuses a forged re-install carrying a new secret (401) and keeps the stored one', async () => {
     const { clientKey } = await app.install({ sharedSecret: SECRET });
     const forged = 'attacker-chosen-secret-0123456789abcdef';
-    const { response } = await app.install({ sharedSecret: forged });
+    const { response } = await app.install({ sharedSecret: forged, precedingSecret: forged, registry: undefined });
     expect(response.status).toBe(401);
     expect(((await response.json()) as { error: string }).error).toBe('ERR_REINSTALL_UNAUTHENTICATED');
     expect((await app.store.get(clientKey))?.sharedSecret).toBe(SECRET);
     expectCleanLogs([SECRET, forged]);
   });
 
-  it('refuses a call without a JWT (401 ERR_JWT_MISSING) and stores nothing', async () => {
+  it('accepts a first install without a JWT (204), as Bitbucket sends it', async () => {
     const body = payload();
     const result = await post('/installed', { body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } });
+    expect(result.status).toBe(204);
+    expect((await app.store.get(body.clientKey))?.sharedSecret).toBe(SECRET);
+  });
+
+  it('refuses a re-install without a JWT (401 ERR_REINSTALL_UNAUTHENTICATED) and keeps the stored one', async () => {
+    const { clientKey } = await app.install({ sharedSecret: SECRET });
+    const result = await post('/installed', { body: JSON.stringify(payload('an-unsigned-new-secret-0123456789')), headers: { 'Content-Type': 'application/json' } });
     expect(result.status).toBe(401);
-    expect(result.json.error).toBe('ERR_JWT_MISSING');
+    expect(result.json.error).toBe('ERR_REINSTALL_UNAUTHENTICATED');
     expect(result.json.message).toEqual(expect.any(String));
-    expect(await app.store.get(body.clientKey)).toBeUndefined();
+    expect((await app.store.get(clientKey))?.sharedSecret).toBe(SECRET);
+  });
+
+  it('refuses a payload from another Bitbucket than BITBUCKET_URL (400 ERR_INSTALL_BASE_URL)', async () => {
+    const body = installedPayload({ appKey: app.config.appKey, sharedSecret: SECRET, bitbucketUrl: 'https://bitbucket.evil.example' });
+    const result = await post('/installed', { body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } });
+    expect(result.status).toBe(400);
+    expect(result.json.error).toBe('ERR_INSTALL_BASE_URL');
+    expect(await app.store.count()).toBe(0);
   });
 
   it('refuses a JWT in both the query and the header (401 ERR_JWT_AMBIGUOUS)', async () => {
@@ -212,14 +238,29 @@ describe('POST /installed', () => {
 });
 
 describe('POST /uninstalled', () => {
-  it('deletes the installation (204), signed with the stored secret', async () => {
+  it('keeps a tombstone (204), signed with the stored secret; the next install, signed with it, is accepted', async () => {
+    const installed = await app.install({ sharedSecret: SECRET });
+    const { response } = await uninstallApp({ appBaseUrl: app.url, descriptor: testDescriptor(app.config), installed: installed.payload, registry: app.registry });
+    expect(response.status).toBe(204);
+    expect(await app.store.get(installed.clientKey)).toMatchObject({ state: 'uninstalled', sharedSecret: SECRET, principal: undefined });
+    expect(app.lines.some((line) => line.includes(`uninstalled clientKey=${installed.clientKey} kept=tombstone`))).toBe(true);
+
+    const again = await app.install();
+    expect(again.signedWith, 'Bitbucket signs the first install after an uninstall with the preceding secret').toBe(SECRET);
+    expect(again.sharedSecret, 'and sends a new one').not.toBe(SECRET);
+    expect(again.response.status).toBe(204);
+    expect(await app.store.get(installed.clientKey)).toMatchObject({ state: 'active', sharedSecret: again.sharedSecret });
+    expect(app.lines.some((line) => line.includes('outcome=reinstalled-after-uninstall'))).toBe(true);
+    expectCleanLogs([SECRET, again.sharedSecret]);
+  });
+
+  it('answers 404 ERR_INSTALLATION_UNINSTALLED to an uninstall of a tombstone', async () => {
     const installed = await app.install({ sharedSecret: SECRET });
     const body = uninstalledPayload(installed.payload);
-    const result = await lifecycleCall('/uninstalled', body, { clientKey: installed.clientKey, secret: SECRET });
-    expect(result.status).toBe(204);
-    expect(await app.store.get(installed.clientKey)).toBeUndefined();
-    expect(app.lines.some((line) => line.includes(`uninstalled clientKey=${installed.clientKey}`))).toBe(true);
-    expectCleanLogs([SECRET]);
+    expect((await lifecycleCall('/uninstalled', body, { clientKey: installed.clientKey, secret: SECRET })).status).toBe(204);
+    const again = await lifecycleCall('/uninstalled', body, { clientKey: installed.clientKey, secret: SECRET });
+    expect(again.status).toBe(404);
+    expect(again.json.error).toBe('ERR_INSTALLATION_UNINSTALLED');
   });
 
   it('answers 404 ERR_INSTALLATION_UNKNOWN for a client it does not know', async () => {

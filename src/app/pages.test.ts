@@ -168,7 +168,7 @@ describe('unknown routes and failures', () => {
   it('answers a real failure with 500 ERR_INTERNAL and the request id, and logs it redacted', async () => {
     const broken: InstallationStore = {
       ...createMemoryStore(),
-      list: async () => {
+      count: async () => {
         throw new Error(`database exploded near sharedSecret=${SECRET}`);
       },
     };

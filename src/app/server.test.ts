@@ -2,7 +2,12 @@ import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { tempDataDir } from './test-support/harness.ts';
+import { installApp, uninstallApp } from '../../mocks/install.ts';
+import { openSimulatedRegistry } from '../../mocks/registry.ts';
+import { loadConfig } from '../config.ts';
+import type { Installation } from '../store/installation.ts';
+import { openSqliteStore } from '../store/sqlite.ts';
+import { tempDataDir, testDescriptor } from './test-support/harness.ts';
 
 /** `npm start` as a child process: `node --import tsx src/app/server.ts`. */
 const ENTRY = fileURLToPath(new URL('./server.ts', import.meta.url));
@@ -76,4 +81,52 @@ describe('npm start (src/app/server.ts)', () => {
     expect(await started.exited).toBe(0);
     expect(started.output().stdout).toContain('shutdown complete');
   });
+
+  it('offline, takes installs as Bitbucket sends them: unsigned first install proven with its in-process mock, re-install, rotation, uninstall, install after it', async () => {
+    const data = tempDataDir();
+    cleanups.push(data.remove);
+    const port = await freePort();
+    const started = run({ PORT: String(port), DATA_DIR: data.dir });
+    await started.waitFor('listening');
+    const appBaseUrl = `http://127.0.0.1:${port}`;
+    const descriptor = testDescriptor(loadConfig({ PORT: String(port), DATA_DIR: data.dir }));
+    // This process plays Bitbucket; npm start's mock reads the same record in DATA_DIR.
+    const registry = openSimulatedRegistry({ dataDir: data.dir });
+    const store = openSqliteStore({ dataDir: data.dir });
+    cleanups.push(() => void registry.close(), () => void store.close());
+    /** The app's row once it settles: a first install is proven a moment after its 204. */
+    const settled = async (clientKey: string, state: Installation['state']): Promise<Installation | undefined> => {
+      for (let attempt = 0; attempt < 100; attempt++) {
+        const found = await store.get(clientKey);
+        if (found?.state === state) return found;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      return store.get(clientKey);
+    };
+
+    const first = await installApp({ appBaseUrl, descriptor, registry });
+    expect(first.signedWith).toBeUndefined();
+    expect(first.response.status).toBe(204);
+    expect(await settled(first.clientKey, 'active'), 'proven by a token exchange at the in-process mock').toMatchObject({ sharedSecret: first.sharedSecret, origin: 'simulated' });
+
+    const again = await installApp({ appBaseUrl, descriptor, registry });
+    expect([again.signedWith, again.response.status]).toEqual([first.sharedSecret, 204]);
+    const rotated = await installApp({ appBaseUrl, descriptor, registry, rotate: true });
+    expect(rotated.response.status).toBe(204);
+    expect((await store.get(first.clientKey))?.sharedSecret).toBe(rotated.sharedSecret);
+
+    const { response } = await uninstallApp({ appBaseUrl, descriptor, installed: rotated.payload, registry });
+    expect(response.status).toBe(204);
+    expect(await store.get(first.clientKey)).toMatchObject({ state: 'uninstalled', sharedSecret: rotated.sharedSecret });
+    const back = await installApp({ appBaseUrl, descriptor, registry });
+    expect([back.signedWith, back.response.status]).toEqual([rotated.sharedSecret, 204]);
+    expect(await store.get(first.clientKey)).toMatchObject({ state: 'active', sharedSecret: back.sharedSecret });
+
+    started.child.kill('SIGTERM');
+    expect(await started.exited).toBe(0);
+    const { stdout } = started.output();
+    for (const outcome of ['pending', 'reinstalled', 'secret-rotated', 'reinstalled-after-uninstall']) expect(stdout).toContain(`outcome=${outcome}`);
+    expect(stdout).toContain('install proven');
+    for (const secret of [first.sharedSecret, rotated.sharedSecret, back.sharedSecret]) expect(stdout).not.toContain(secret);
+  }, 30_000);
 });

@@ -3,9 +3,9 @@
  *
  * Configuration comes from the environment (src/config.ts), plus `TRUST_PROXY` (see
  * trust-proxy.ts; `TRUST_PROXY=loopback` behind ngrok). Offline (the default), Bitbucket is the
- * in-process mock, which knows the installations of the same store (or, with BITBUCKET_URL on
- * loopback, `npm run fake-bitbucket`); `LIVE=1` talks to real
- * Bitbucket. Installations persist in `DATA_DIR/installations.db` (SQLite), so a restart keeps
+ * in-process mock, which answers for the installations the simulated Bitbucket made
+ * (`DATA_DIR/simulated-bitbucket.db`, kept by the lessons; or, with BITBUCKET_URL on loopback,
+ * `npm run fake-bitbucket`); `LIVE=1` talks to real Bitbucket. Installations persist in `DATA_DIR/installations.db` (SQLite), so a restart keeps
  * them and a re-install must still be signed with the stored secret.
  *
  * Exit codes: 0 after SIGTERM/SIGINT, 2 for invalid configuration, 1 for any other start failure.
@@ -46,7 +46,7 @@ async function main(): Promise<void> {
   const trustProxy = parseTrustProxy(process.env.TRUST_PROXY);
   const store = openSqliteStore({ dataDir: config.dataDir });
   try {
-    const offline = needsInProcessMock(config) ? await startOfflineMock({ config, store, now: Date.now }) : undefined;
+    const offline = needsInProcessMock(config) ? await startOfflineMock({ config, now: Date.now }) : undefined;
     const running = await startServer({ config, store, trustProxy });
     // The mock stops with the server, after in-flight requests (which may be talking to it).
     running.server.once('close', () => void offline?.stop());

@@ -21,7 +21,7 @@ function quietLogger(lines: string[] = []): Logger {
 }
 
 async function start(o: { dataDir: string; store: InstallationStore; signals?: EventEmitter | null; exit?: (code: number) => void; shutdownTimeoutMs?: number; lines?: string[] }): Promise<RunningServer> {
-  const config = loadConfig({ BASE_URL: TEST_BASE_URL, DATA_DIR: o.dataDir });
+  const config = loadConfig({ BASE_URL: TEST_BASE_URL, DATA_DIR: o.dataDir, VERIFY_INSTALLS: '0' });
   const running = await startServer({
     config,
     store: o.store,
@@ -68,10 +68,11 @@ describe('startServer: persistence across a restart', () => {
   it('keeps installations in DATA_DIR: the old secret still signs re-installs, a new one is refused', async () => {
     const data = tempDataDir();
     cleanups.push(data.remove);
-    const config = loadConfig({ BASE_URL: TEST_BASE_URL, DATA_DIR: data.dir });
+    const config = loadConfig({ BASE_URL: TEST_BASE_URL, DATA_DIR: data.dir, VERIFY_INSTALLS: '0' });
     const descriptor = testDescriptor(config);
 
     const first = await start({ dataDir: data.dir, store: openSqliteStore({ dataDir: data.dir }) });
+    // A first install comes unsigned (Atlassian's signing table); VERIFY_INSTALLS=0 here: no Bitbucket to prove it.
     const installed = await installApp({ appBaseUrl: first.url, descriptor, sharedSecret: SECRET });
     expect(installed.response.status).toBe(204);
     await first.close();
@@ -80,10 +81,11 @@ describe('startServer: persistence across a restart', () => {
     const second = await start({ dataDir: data.dir, store });
     expect((await store.get(installed.clientKey))?.sharedSecret).toBe(SECRET);
 
-    const reinstall = await installApp({ appBaseUrl: second.url, descriptor, sharedSecret: SECRET });
+    const reinstall = await installApp({ appBaseUrl: second.url, descriptor, sharedSecret: SECRET, precedingSecret: SECRET });
     expect(reinstall.response.status).toBe(204);
 
-    const forged = await installApp({ appBaseUrl: second.url, descriptor, sharedSecret: 'a-brand-new-secret-0123456789abcdef' });
+    const newSecret = 'a-brand-new-secret-0123456789abcdef';
+    const forged = await installApp({ appBaseUrl: second.url, descriptor, sharedSecret: newSecret, precedingSecret: newSecret });
     expect(forged.response.status).toBe(401);
     expect(await forged.response.json()).toMatchObject({ error: 'ERR_REINSTALL_UNAUTHENTICATED' });
     expect((await store.get(installed.clientKey))?.sharedSecret).toBe(SECRET);

@@ -1,5 +1,6 @@
 import type { Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createInstallVerifier, type InstallVerifier } from '../connect/install-verifier.ts';
 import { createApp, type AppDeps } from './create-app.ts';
 import { consoleLogger, safeLogger } from './logger.ts';
 
@@ -43,9 +44,12 @@ export interface RunningServer {
   server: Server;
   /** `http://host:port`, with the port actually bound. */
   url: string;
+  /** Proves first installs: `idle()` resolves once every proof in flight has its outcome. */
+  installVerifier: InstallVerifier;
   /**
    * Graceful shutdown: stop accepting, let in-flight requests finish (bounded by the timeout),
-   * then close the store. Idempotent: every call returns the same promise.
+   * cancel the install proofs in flight, then close the store. Idempotent: every call returns the
+   * same promise.
    */
   close(): Promise<void>;
 }
@@ -54,9 +58,11 @@ export interface RunningServer {
 const REQUEST_TIMEOUT_MS = 60_000;
 
 /**
- * Builds the app ({@link createApp}), listens, and wires graceful shutdown to SIGTERM and SIGINT:
- * new connections are refused, idle keep-alive connections closed, in-flight requests finish
- * (at most `shutdownTimeoutMs`), the store is closed, then `exit(0)`.
+ * Builds the app ({@link createApp}), listens, resumes proving the first installs a previous run
+ * left pending, and wires graceful shutdown to SIGTERM and SIGINT: new connections are refused,
+ * idle keep-alive connections closed, in-flight requests finish (at most `shutdownTimeoutMs`),
+ * install proofs in flight are cancelled (their pending rows are proven again at the next start,
+ * or expire), the store is closed, then `exit(0)`.
  *
  * @example
  * const running = await startServer({ config, store: openSqliteStore({ dataDir: config.dataDir }) })
@@ -65,7 +71,10 @@ const REQUEST_TIMEOUT_MS = 60_000;
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   const { config, store } = options;
   const log = safeLogger(options.logger ?? consoleLogger({ now: options.now }));
-  const app = createApp(options);
+  const installVerifier =
+    options.installVerifier ??
+    createInstallVerifier({ store, bitbucketUrl: config.bitbucketUrl, fetch: options.fetch, now: options.now, log });
+  const app = createApp({ ...options, installVerifier });
   const server = app.listen({ port: options.port ?? config.port, host: options.host });
   server.requestTimeout = REQUEST_TIMEOUT_MS;
   await new Promise<void>((resolve, reject) => {
@@ -88,6 +97,10 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   // would hold server.close() open until it drops the idle socket itself.
   const active = new Set<ServerResponse>();
   let closing: Promise<void> | undefined;
+  // First installs a previous run accepted but had no time to prove.
+  const resuming = config.verifyInstalls
+    ? installVerifier.resume().catch((error: unknown) => log.error(`resuming install proofs failed: ${error instanceof Error ? error.message : String(error)}`))
+    : undefined;
   server.on('request', (_req, res: ServerResponse) => {
     if (closing) res.setHeader('Connection', 'close');
     active.add(res);
@@ -115,6 +128,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         server.closeAllConnections();
         await drained;
       }
+      await resuming;
+      await installVerifier.close();
       await store.close();
       log.info('shutdown complete');
     })();
@@ -135,5 +150,5 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   signals?.once('SIGINT', onSignal);
 
   log.info(`listening url=${url} baseUrl=${config.baseUrl} mode=${config.live ? 'live' : 'offline'}`);
-  return { server, url, close };
+  return { server, url, installVerifier, close };
 }

@@ -125,25 +125,50 @@ export class ClientKeyMismatchError extends LabError {
 }
 
 /**
- * An `installed` call for a clientKey the app already knows was not signed with the stored
- * sharedSecret. Anyone can POST an installed payload, so accepting it would let them replace the
- * secret and take the installation over; the stored installation is kept unchanged.
+ * An `installed` call for a clientKey the app holds (installed, or uninstalled with its last secret
+ * kept) was not signed with the stored sharedSecret, or not signed at all. Bitbucket signs every
+ * install after the first with the secret of the preceding one (protocol.md §6), and anyone can
+ * POST an installed payload, so accepting it would let them replace the secret and take the
+ * installation over; the stored installation is kept unchanged.
  *
  * @example
  * // re-install for a stored clientKey, signed with the new secret from its own payload
  * await handleInstalled(request, deps) // throws ReinstallUnauthenticatedError, store untouched
  */
 export class ReinstallUnauthenticatedError extends LabError {
-  constructor(clientKey: string, cause: unknown) {
+  constructor(clientKey: string, o: { uninstalled: boolean; unsigned: boolean; cause?: unknown }) {
+    const what = o.uninstalled ? 'an install after an uninstall' : 'a re-install';
+    const how = o.unsigned ? 'it carries no JWT' : 'its JWT does not verify with the sharedSecret this app stored';
     super(
       'ERR_REINSTALL_UNAUTHENTICATED',
-      `Refused a re-install of ${clientKey}: its JWT does not verify with the sharedSecret stored at the ` +
-        `first install. A known installation may only be replaced by a request signed with its current ` +
-        `secret, otherwise anyone could take it over by posting a payload with a secret of their own; ` +
-        `the stored installation is unchanged. If this app lost an uninstall (so its stored secret is ` +
-        `stale), delete the stored installation (npm run installations -- delete <clientKey>) and install ` +
-        `again. Lesson 2 (lifecycle) explains.`,
-      { lesson: LIFECYCLE_LESSON, cause },
+      `Refused ${what} of ${clientKey}: ${how}. Bitbucket signs every install after the first with the secret of the ` +
+        `preceding installed call, which this app keeps${o.uninstalled ? ' after an uninstall too' : ''}; a request ` +
+        `that cannot show it could come from anyone, who would then own the installation. The stored installation ` +
+        `is unchanged. If the stored secret is not the one Bitbucket last sent (a restored backup, a lost rotation), ` +
+        `delete it (npm run installations -- delete <clientKey>) and install again. Lesson 2 (lifecycle) explains.`,
+      { lesson: LIFECYCLE_LESSON, cause: o.cause },
+    );
+  }
+}
+
+/**
+ * An `installed` payload names another Bitbucket than the one this app is configured for
+ * (`BITBUCKET_URL`). The app signs its token exchanges for the configured one only, so such an
+ * installation could never work, and Atlassian's own framework refuses it too (its allowed-hosts
+ * list).
+ *
+ * @example
+ * // payload baseUrl 'https://evil.example', config.bitbucketUrl 'https://bitbucket.org'
+ * await handleInstalled(request, deps) // throws InstallBaseUrlError (ERR_INSTALL_BASE_URL)
+ */
+export class InstallBaseUrlError extends LabError {
+  constructor(received: string, expected: string) {
+    super(
+      'ERR_INSTALL_BASE_URL',
+      `The installed payload's baseUrl is ${describeClaim(received)}, but this app works with the Bitbucket at ` +
+        `"${expected}" (BITBUCKET_URL). Install the app from that Bitbucket, or set BITBUCKET_URL to the one that ` +
+        `installs it (offline: the fake Bitbucket's URL). Lesson 2 (lifecycle) explains.`,
+      { lesson: LIFECYCLE_LESSON },
     );
   }
 }

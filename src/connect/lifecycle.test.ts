@@ -10,6 +10,7 @@ import { signProductJwt } from '../jwt/sign.ts';
 import type { Installation, InstallationStore } from '../store/installation.ts';
 import { createMemoryStore } from '../store/memory.ts';
 import { openSqliteStore } from '../store/sqlite.ts';
+import { makeInstallation } from '../store/test-fixtures/installations.ts';
 import { PayloadError } from './errors.ts';
 import { handleInstalled, handleUninstalled, type LifecycleDeps, type LifecycleRequest } from './lifecycle.ts';
 
@@ -72,10 +73,23 @@ async function signedRequest(url: string, body: unknown, o: SignOptions = {}): P
   return { method: 'POST', url, headers: { authorization: `JWT ${jwt}`, 'content-type': 'application/json' }, body };
 }
 
-function setup(initial: Installation[] = []) {
+/**
+ * A memory store and the lifecycle's dependencies. First installs are stored active at once
+ * (`verifyFirstInstalls: false`, as with VERIFY_INSTALLS=0): these tests are about the lifecycle
+ * rules; `verifying` turns the proof on (pending first installs).
+ */
+function setup(initial: Installation[] = [], o: { verifying?: boolean } = {}) {
   let clock = T0;
   const store = createMemoryStore(initial);
-  const deps: LifecycleDeps = { store, appBaseUrl: APP_BASE_URL, appKey: APP_KEY, now: () => clock };
+  const deps: LifecycleDeps = {
+    store,
+    appBaseUrl: APP_BASE_URL,
+    appKey: APP_KEY,
+    bitbucketUrl: 'https://bitbucket.org',
+    origin: 'bitbucket',
+    verifyFirstInstalls: o.verifying ?? false,
+    now: () => clock,
+  };
   return {
     store,
     deps,
@@ -83,6 +97,14 @@ function setup(initial: Installation[] = []) {
       clock += ms;
     },
   };
+}
+
+/** A JWT signed as `foreign` (no aud) for this request: only the iss == clientKey check can refuse it. */
+async function foreignIssuerJwt(path: string, secret: string): Promise<string> {
+  const iat = Math.floor(T0 / 1000);
+  return new SignJWT({ iss: OTHER_CLIENT_KEY, iat, exp: iat + 3600, qsh: queryStringHash('POST', path) })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .sign(new TextEncoder().encode(secret));
 }
 
 /** Runs `action`, expecting a LabError with `code`; returns it for further checks. */
@@ -102,7 +124,29 @@ async function installedOnce() {
   return context;
 }
 
-describe('handleInstalled: first install (trust on first use)', () => {
+describe('handleInstalled: first install', () => {
+  it('stores a first install without a JWT, as Bitbucket sends it (signing table: no previous secret)', async () => {
+    const { store, deps } = setup();
+    const request = { method: 'POST', url: '/installed', headers: { 'content-type': 'application/json' }, body: installedBody() };
+    await expect(handleInstalled(request, deps)).resolves.toMatchObject({ outcome: 'installed' });
+    expect(await store.get(CLIENT_KEY)).toMatchObject({ sharedSecret: SECRET, state: 'active', origin: 'bitbucket' });
+  });
+
+  it('with verification on (the default), stores it pending: not used until a token exchange proves it', async () => {
+    const { store, deps } = setup([], { verifying: true });
+    const request = { method: 'POST', url: '/installed', headers: {}, body: installedBody() };
+    const result = await handleInstalled(request, { ...deps, verifyFirstInstalls: undefined });
+    expect(result.outcome).toBe('pending');
+    expect(result.installation.state).toBe('pending');
+    expect(await store.get(CLIENT_KEY)).toMatchObject({ sharedSecret: SECRET, state: 'pending' });
+  });
+
+  it('records which Bitbucket sent it: the origin of the app\'s mode', async () => {
+    const { store, deps } = setup();
+    await handleInstalled(await signedRequest('/installed', installedBody()), { ...deps, origin: 'simulated' });
+    expect((await store.get(CLIENT_KEY))?.origin).toBe('simulated');
+  });
+
   it('stores the installation verified with the payload secret', async () => {
     const { store, deps } = setup();
     const result = await handleInstalled(await signedRequest('/installed', installedBody()), deps);
@@ -142,7 +186,7 @@ describe('handleInstalled: first install (trust on first use)', () => {
 
   it('strips the app context path: appBaseUrl https://example.com/app, request /app/installed', async () => {
     const { store } = setup();
-    const deps: LifecycleDeps = { store, appBaseUrl: 'https://example.com/app', appKey: APP_KEY, now: () => T0 };
+    const deps: LifecycleDeps = { ...setup().deps, store, appBaseUrl: 'https://example.com/app' };
     const iat = Math.floor(T0 / 1000);
     // Bitbucket hashes the path relative to the app's baseUrl: POST&/installed&.
     const jwt = await new SignJWT({ iss: CLIENT_KEY, aud: CLIENT_KEY, iat, exp: iat + 3600, qsh: queryStringHash('POST', '/installed') })
@@ -155,7 +199,68 @@ describe('handleInstalled: first install (trust on first use)', () => {
   });
 });
 
+describe('handleInstalled: a pending first install', () => {
+  it('never blocks a later first install for the same clientKey: the later one replaces it', async () => {
+    const { store, deps } = setup([], { verifying: true });
+    await handleInstalled(await signedRequest('/installed', installedBody({ sharedSecret: NEW_SECRET }), { secret: NEW_SECRET }), deps);
+    const unsigned = { method: 'POST', url: '/installed', headers: {}, body: installedBody() };
+    await expect(handleInstalled(unsigned, deps)).resolves.toMatchObject({ outcome: 'pending' });
+    expect(await store.get(CLIENT_KEY)).toMatchObject({ sharedSecret: SECRET, state: 'pending' });
+    expect(await store.count()).toBe(1);
+  });
+
+  it('beyond maxPending, refuses a new first install with ERR_PENDING_LIMIT and stores nothing; active rows are untouched', async () => {
+    const { store, deps } = setup([makeInstallation('active-one')], { verifying: true });
+    const limited = { ...deps, maxPending: 1 };
+    await handleInstalled({ method: 'POST', url: '/installed', headers: {}, body: installedBody() }, limited);
+    const other = { method: 'POST', url: '/installed', headers: {}, body: installedBody({ clientKey: OTHER_CLIENT_KEY }) };
+    const error = await rejection(handleInstalled(other, limited), 'ERR_PENDING_LIMIT');
+    expect(error.message).toContain('1 first installs');
+    expect(await store.get(OTHER_CLIENT_KEY)).toBeUndefined();
+    expect(await store.get(makeInstallation('active-one').clientKey)).toStrictEqual(makeInstallation('active-one'));
+  });
+
+  it('deletes pending installs older than the verification window before counting them', async () => {
+    const context = setup([], { verifying: true });
+    const limited = { ...context.deps, maxPending: 1, verificationWindowMs: 60_000 };
+    await handleInstalled({ method: 'POST', url: '/installed', headers: {}, body: installedBody() }, limited);
+    context.advance(61_000);
+    const other = { method: 'POST', url: '/installed', headers: {}, body: installedBody({ clientKey: OTHER_CLIENT_KEY }) };
+    await expect(handleInstalled(other, limited)).resolves.toMatchObject({ outcome: 'pending' });
+    expect((await context.store.list()).map((i) => i.clientKey)).toEqual([OTHER_CLIENT_KEY]);
+  });
+});
+
+describe('handleInstalled: the Bitbucket it comes from', () => {
+  it.each([['https://evil.example'], ['http://bitbucket.org'], ['https://bitbucket.org.evil.example']])(
+    'refuses a payload whose baseUrl is %s, not the configured Bitbucket: ERR_INSTALL_BASE_URL, nothing stored',
+    async (baseUrl) => {
+      const { store, deps } = setup();
+      const error = await rejection(handleInstalled(await signedRequest('/installed', installedBody({ baseUrl })), deps), 'ERR_INSTALL_BASE_URL');
+      expect(error.message).toContain(baseUrl);
+      expect(error.message).toContain('BITBUCKET_URL');
+      expect(await store.list()).toEqual([]);
+    },
+  );
+
+  it('compares origins: a path or a trailing slash in baseUrl is the same Bitbucket', async () => {
+    const { deps } = setup();
+    await expect(handleInstalled(await signedRequest('/installed', installedBody({ baseUrl: 'https://bitbucket.org/' })), deps)).resolves.toMatchObject({
+      outcome: 'installed',
+    });
+  });
+});
+
 describe('handleInstalled: re-install of a known clientKey', () => {
+  it('refuses an unsigned re-install (only a first install comes without a JWT), keeping the stored one', async () => {
+    const { store, deps } = await installedOnce();
+    const before = await store.get(CLIENT_KEY);
+    const unsigned = { method: 'POST', url: '/installed', headers: {}, body: installedBody({ sharedSecret: NEW_SECRET }) };
+    const error = await rejection(handleInstalled(unsigned, deps), 'ERR_REINSTALL_UNAUTHENTICATED');
+    expect(error.message).toContain('no JWT');
+    expect(await store.get(CLIENT_KEY)).toEqual(before);
+  });
+
   it('re-install with the same secret: reinstalled, installedAt kept, updatedAt moved', async () => {
     const { store, deps, advance } = await installedOnce();
     advance(HOUR);
@@ -277,7 +382,7 @@ describe('handleInstalled: first installs racing for one clientKey', () => {
       const [first, second] = await Promise.all(
         secrets.map((secret) => signedRequest('/installed', installedBody({ sharedSecret: secret }), { secret })),
       );
-      const depsOf = (store: InstallationStore): LifecycleDeps => ({ store: inStep(store), appBaseUrl: APP_BASE_URL, appKey: APP_KEY, now: () => T0 });
+      const depsOf = (store: InstallationStore): LifecycleDeps => ({ ...setup().deps, store: inStep(store) });
 
       const { won, lost } = await raceOf(handleInstalled(first!, depsOf(app)), handleInstalled(second!, depsOf(lesson)));
       expect(won.map((w) => w.outcome)).toEqual(['installed']);
@@ -329,9 +434,9 @@ describe('handleInstalled: first installs racing for one clientKey', () => {
 });
 
 describe('handleInstalled: the JWT', () => {
-  it('refuses an unsigned install, and stores nothing', async () => {
+  it('refuses an Authorization header that says JWT but carries none', async () => {
     const { store, deps } = setup();
-    const request = { method: 'POST', url: '/installed', headers: { 'content-type': 'application/json' }, body: installedBody() };
+    const request = { method: 'POST', url: '/installed', headers: { authorization: 'JWT ' }, body: installedBody() };
     await rejection(handleInstalled(request, deps), 'ERR_JWT_MISSING');
     expect(await store.list()).toEqual([]);
   });
@@ -349,6 +454,14 @@ describe('handleInstalled: the JWT', () => {
     const request = await signedRequest('/installed', installedBody(), { clientKey: OTHER_CLIENT_KEY });
     const error = await rejection(handleInstalled(request, deps), 'ERR_CLIENT_KEY_MISMATCH');
     expect(error.message).toContain(OTHER_CLIENT_KEY);
+    expect(await store.list()).toEqual([]);
+  });
+
+  it('refuses a JWT without aud whose iss is another clientKey, though signed with the payload\'s secret', async () => {
+    const { store, deps } = setup();
+    const request = { method: 'POST', url: '/installed', headers: { authorization: `JWT ${await foreignIssuerJwt('/installed', SECRET)}` }, body: installedBody() };
+    const error = await rejection(handleInstalled(request, deps), 'ERR_CLIENT_KEY_MISMATCH');
+    expect(error.message).toContain('"iss"');
     expect(await store.list()).toEqual([]);
   });
 
@@ -476,11 +589,46 @@ describe('handleInstalled: the payload', () => {
 });
 
 describe('handleUninstalled', () => {
-  it('removes a known installation when signed with its stored secret', async () => {
+  it('keeps a tombstone of an installation uninstalled with its stored secret: the last secret, nothing that could be served', async () => {
+    const { store, deps, advance } = await installedOnce();
+    advance(HOUR);
+    const result = await handleUninstalled(await signedRequest('/uninstalled', uninstalledBody(), { signedAt: T0 + HOUR }), deps);
+    const at = new Date(T0 + HOUR).toISOString();
+    const tombstone = await store.get(CLIENT_KEY);
+    expect(tombstone).toMatchObject({ state: 'uninstalled', sharedSecret: SECRET, uninstalledAt: at, updatedAt: at, installedAt: new Date(T0).toISOString() });
+    expect(tombstone?.principal).toBeUndefined();
+    expect(tombstone && 'scopes' in tombstone).toBe(false);
+    expect(result.installation).toEqual(tombstone);
+  });
+
+  it('refuses to uninstall a tombstone again (ERR_INSTALLATION_UNINSTALLED) or a pending install (ERR_INSTALLATION_PENDING)', async () => {
     const { store, deps } = await installedOnce();
-    const result = await handleUninstalled(await signedRequest('/uninstalled', uninstalledBody()), deps);
-    expect(result).toEqual({ clientKey: CLIENT_KEY, removed: true });
-    expect(await store.get(CLIENT_KEY)).toBeUndefined();
+    await handleUninstalled(await signedRequest('/uninstalled', uninstalledBody()), deps);
+    const tombstone = await store.get(CLIENT_KEY);
+    await rejection(handleUninstalled(await signedRequest('/uninstalled', uninstalledBody()), deps), 'ERR_INSTALLATION_UNINSTALLED');
+    expect(await store.get(CLIENT_KEY)).toEqual(tombstone);
+
+    const pending = setup([], { verifying: true });
+    await handleInstalled({ method: 'POST', url: '/installed', headers: {}, body: installedBody() }, pending.deps);
+    // Uninstalling an unproven install would let whoever posted it leave a tombstone in the genuine install's way.
+    await rejection(handleUninstalled(await signedRequest('/uninstalled', uninstalledBody()), pending.deps), 'ERR_INSTALLATION_PENDING');
+    expect((await pending.store.get(CLIENT_KEY))?.state).toBe('pending');
+  });
+
+  it('an uninstall verified against an older secret never touches the installation stored since under another', async () => {
+    const { store, deps } = await installedOnce();
+    let reads = 0;
+    // A rotation lands between the uninstall's read (and JWT check) and its write.
+    const rotatedMeanwhile: InstallationStore = {
+      ...store,
+      async get(clientKey) {
+        const found = await store.get(clientKey);
+        if (++reads === 1 && found) await store.save({ ...found, sharedSecret: NEW_SECRET });
+        return found;
+      },
+    };
+    await rejection(handleUninstalled(await signedRequest('/uninstalled', uninstalledBody()), { ...deps, store: rotatedMeanwhile }), 'ERR_JWT_SIGNATURE');
+    expect(await store.get(CLIENT_KEY)).toMatchObject({ state: 'active', sharedSecret: NEW_SECRET });
   });
 
   it('refuses an unknown clientKey', async () => {
@@ -500,6 +648,14 @@ describe('handleUninstalled', () => {
     const request = { method: 'POST', url: '/uninstalled', headers: {}, body: uninstalledBody() };
     await rejection(handleUninstalled(request, deps), 'ERR_JWT_MISSING');
     expect(await store.get(CLIENT_KEY)).toBeDefined();
+  });
+
+  it('refuses a JWT without aud whose iss is another clientKey, though signed with the stored secret', async () => {
+    const { store, deps } = await installedOnce();
+    const before = await store.get(CLIENT_KEY);
+    const request = { method: 'POST', url: '/uninstalled', headers: { authorization: `JWT ${await foreignIssuerJwt('/uninstalled', SECRET)}` }, body: uninstalledBody() };
+    await rejection(handleUninstalled(request, deps), 'ERR_CLIENT_KEY_MISMATCH');
+    expect(await store.get(CLIENT_KEY)).toEqual(before);
   });
 
   it('refuses one installation uninstalling another', async () => {
@@ -541,6 +697,38 @@ describe('handleUninstalled', () => {
     const baseUrl = 'https://example.com/app';
     await handleInstalled(await signedRequest('/app/installed', installedBody(), { baseUrl }), deps);
     const result = await handleUninstalled(await signedRequest('/app/uninstalled', uninstalledBody(), { baseUrl }), deps);
-    expect(result.removed).toBe(true);
+    expect(result.installation.state).toBe('uninstalled');
+  });
+});
+
+describe('handleInstalled: the first install after an uninstall', () => {
+  async function uninstalledOnce() {
+    const context = await installedOnce();
+    context.advance(HOUR);
+    await handleUninstalled(await signedRequest('/uninstalled', uninstalledBody(), { signedAt: T0 + HOUR }), context.deps);
+    context.advance(HOUR);
+    return context;
+  }
+
+  it('is accepted signed with the secret the tombstone kept, with a new secret in its payload, and is active at once', async () => {
+    const { store, deps } = await uninstalledOnce();
+    const request = await signedRequest('/installed', installedBody({ sharedSecret: NEW_SECRET }), { secret: SECRET, signedAt: T0 + 2 * HOUR });
+    const result = await handleInstalled(request, { ...deps, verifyFirstInstalls: true });
+    expect(result.outcome).toBe('reinstalled-after-uninstall');
+    const stored = await store.get(CLIENT_KEY);
+    expect(stored).toMatchObject({ state: 'active', sharedSecret: NEW_SECRET, installedAt: new Date(T0 + 2 * HOUR).toISOString() });
+    expect(stored?.uninstalledAt).toBeUndefined();
+    expect(stored?.principal).toMatchObject({ username: 'acme' });
+  });
+
+  it('is refused unsigned, or signed with another secret, and the tombstone is kept', async () => {
+    const { store, deps } = await uninstalledOnce();
+    const tombstone = await store.get(CLIENT_KEY);
+    const unsigned = { method: 'POST', url: '/installed', headers: {}, body: installedBody({ sharedSecret: NEW_SECRET }) };
+    const error = await rejection(handleInstalled(unsigned, deps), 'ERR_REINSTALL_UNAUTHENTICATED');
+    expect(error.message).toContain('after an uninstall');
+    const selfSigned = await signedRequest('/installed', installedBody({ sharedSecret: NEW_SECRET }), { secret: NEW_SECRET, signedAt: T0 + 2 * HOUR });
+    await rejection(handleInstalled(selfSigned, deps), 'ERR_REINSTALL_UNAUTHENTICATED');
+    expect(await store.get(CLIENT_KEY)).toEqual(tombstone);
   });
 });

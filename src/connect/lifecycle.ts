@@ -1,12 +1,14 @@
 import { z } from 'zod';
 import { isLabError } from '../errors.ts';
+import { InstallationUnknownError } from '../jwt/errors.ts';
 import { canonicalRequest, queryStringHash } from '../jwt/qsh.ts';
-import { decodeUnverified, extractJwt, verifyJwt, verifyRequest } from '../jwt/verify.ts';
-import { StoreContendedError } from '../store/errors.ts';
-import type { Installation, InstallationStore } from '../store/installation.ts';
+import { decodeUnverified, extractJwt, hasJwt, verifyJwt } from '../jwt/verify.ts';
+import { InstallationPendingError, InstallationUninstalledError, StoreContendedError } from '../store/errors.ts';
+import type { ExpectedInstallation, Installation, InstallationOrigin, InstallationStore } from '../store/installation.ts';
 import {
   AppKeyMismatchError,
   ClientKeyMismatchError,
+  InstallBaseUrlError,
   NoSharedSecretError,
   PayloadError,
   ReinstallUnauthenticatedError,
@@ -17,11 +19,16 @@ import { hintFrom, problemMessage, refineWith, toProblems } from './problems.ts'
  * The `installed` and `uninstalled` lifecycle calls (docs/protocol.md, sections 4 and 6), without a web
  * framework: the Express app and the lessons both mount these.
  *
- * Anyone can POST to these URLs, so every call must carry Bitbucket's JWT (`Authorization: JWT`),
- * issued by the payload's own clientKey and bound to this request by its qsh. The first install of
- * a clientKey can only be checked against the secret it brings (trust on first use), so it is
- * stored only if it is still the first when it is written (the store's atomic `create`); from then
- * on, only the stored secret counts.
+ * Which secret signs which call is Atlassian's table (protocol.md §6, from
+ * developer.atlassian.com/cloud/bitbucket/authentication-for-apps): a first install carries no
+ * JWT; every later install, the first install after an uninstall, and the uninstall are signed
+ * with the secret of the preceding `installed` call. So:
+ * - a first install (nothing stored, or only a pending first install) is accepted signed or not,
+ *   and stored `pending` until the app proves it with one token exchange (install-verifier.ts):
+ *   anyone can post one, and only Bitbucket can answer an exchange for it;
+ * - anything stored otherwise (installed, or uninstalled with its last secret kept: a tombstone)
+ *   is changed only by a call signed with the stored secret;
+ * - every write is a compare-and-set (`store.replace`) over the row the JWT was verified against.
  */
 
 /**
@@ -50,6 +57,19 @@ export interface LifecycleDeps {
   appBaseUrl: string;
   /** The descriptor's `key`: payloads for any other app are refused. */
   appKey: string;
+  /** The Bitbucket this app works with (`config.bitbucketUrl`): a payload whose `baseUrl` has another origin is refused. */
+  bitbucketUrl: string;
+  /** Recorded on what is accepted: `bitbucket` in live mode, `simulated` offline (`config.live`). */
+  origin: InstallationOrigin;
+  /**
+   * Store first installs as `pending`, to be proven by a token exchange (default true). False
+   * (`VERIFY_INSTALLS=0`): trusted on first use and stored `active` at once.
+   */
+  verifyFirstInstalls?: boolean;
+  /** At most this many pending first installs are kept; beyond, `ERR_PENDING_LIMIT` (503). Default {@link DEFAULT_MAX_PENDING}. */
+  maxPending?: number;
+  /** A pending first install older than this is deleted, never proven. Default {@link VERIFICATION_WINDOW_MS}. */
+  verificationWindowMs?: number;
   /** The clock, epoch milliseconds. Default `Date.now`. */
   now?: () => number;
   /** Tolerated clock skew for the JWT's times, in seconds (verifyJwt's default when absent). */
@@ -57,11 +77,33 @@ export interface LifecycleDeps {
 }
 
 /**
- * What an `installed` call did: a first install, a re-install, or a re-install with a new secret.
+ * How many unproven first installs the app keeps at once. Real Bitbucket sends a handful; a flood
+ * of forged installs gets `ERR_PENDING_LIMIT` beyond it (503, which Bitbucket retries).
  *
- * @example if (outcome === 'secret-rotated') tokenCache.invalidate(installation.clientKey) // got with the old secret
+ * @example handleInstalled(request, { ...deps, maxPending: DEFAULT_MAX_PENDING })
  */
-export type InstallOutcome = 'installed' | 'reinstalled' | 'secret-rotated';
+export const DEFAULT_MAX_PENDING = 50;
+
+/**
+ * How long a first install may stay pending before it is deleted unproven: longer than the
+ * verifier's retries (install-verifier.ts gives up after four minutes).
+ *
+ * @example await store.deleteStalePending(new Date(now() - VERIFICATION_WINDOW_MS).toISOString())
+ */
+export const VERIFICATION_WINDOW_MS = 5 * 60_000;
+
+/**
+ * What an `installed` call did:
+ * - `pending`: a first install, stored until a token exchange proves it (the route starts one);
+ * - `installed`: a first install stored as active at once (`verifyFirstInstalls: false`);
+ * - `reinstalled`, `secret-rotated`: an installed app installed again, signed with the stored
+ *   secret, with the same or a new secret in its payload;
+ * - `reinstalled-after-uninstall`: the first install after an uninstall, signed with the secret
+ *   the tombstone kept.
+ *
+ * @example if (outcome === 'pending') verifier.verify(installation)
+ */
+export type InstallOutcome = 'pending' | 'installed' | 'reinstalled' | 'secret-rotated' | 'reinstalled-after-uninstall';
 
 /** Code points with no place in an identifier or a secret; the store refuses them too. */
 const UNSAFE_TEXT = /[\p{Cs}\p{Cc}]/u;
@@ -179,53 +221,24 @@ function parseInstalled(body: unknown) {
 }
 
 /**
- * How many times a first install tries `create` when the installation that beat it to the
- * clientKey is gone again by the time it is read (uninstalled in between). One more try settles
- * any real race; needing more takes someone installing and uninstalling the app in a loop.
+ * How many times a call reads the stored row again after losing its compare-and-set to another
+ * call for the same clientKey. One more try settles any real race; needing more takes someone
+ * installing and uninstalling the app in a loop.
  */
-const MAX_FIRST_INSTALL_ATTEMPTS = 3;
+const MAX_ATTEMPTS = 3;
 
-/**
- * Handles Bitbucket's `installed` call: validates the payload, verifies the JWT, stores the
- * installation and says what happened.
- *
- * - Unknown clientKey (first install): the JWT must verify with the payload's own sharedSecret,
- *   and the installation is stored with the store's atomic `create`. Of two first installs racing
- *   for one clientKey exactly one is created; the other is then treated as a re-install of the
- *   winner, so it is refused unless signed with the winner's secret.
- * - Known clientKey: the JWT must verify with the **stored** secret, whatever the payload says.
- *   A new secret in a payload signed with the stored one is a rotation; a payload signed with
- *   anything else is refused and the stored installation is left as it was. `installedAt` is kept.
- *
- * The result holds the sharedSecret: never log it whole (src/redact.ts).
- *
- * @throws {PayloadError} `ERR_PAYLOAD_INVALID`: the body is not an installed payload.
- * @throws {NoSharedSecretError} `ERR_NO_SHARED_SECRET`: a personal-account install.
- * @throws {AppKeyMismatchError} `ERR_APP_KEY_MISMATCH`: the payload is for another app.
- * @throws {ClientKeyMismatchError} `ERR_CLIENT_KEY_MISMATCH`: the JWT's iss or aud is another clientKey.
- * @throws {ReinstallUnauthenticatedError} `ERR_REINSTALL_UNAUTHENTICATED`: a re-install, or a first
- *   install that lost the race to another, not signed with the stored secret.
- * @throws {StoreContendedError} `ERR_STORE_CONTENDED`: a first install lost every try to
- *   installations that were uninstalled again before they could be read (nothing stored).
- * @throws the `ERR_JWT_*` and `ERR_QSH_*` errors of `verifyJwt` (missing, expired, wrong qsh, ...),
- *   and the store's errors (`ERR_STORE_BUSY`, ...).
- *
- * @example
- * const { installation, outcome } = await handleInstalled(
- *   { method: req.method, url: req.originalUrl, headers: req.headers, body: req.body },
- *   { store, appBaseUrl: config.baseUrl, appKey: config.appKey },
- * )
- * // outcome: 'installed' | 'reinstalled' | 'secret-rotated'
- */
-export async function handleInstalled(
-  request: LifecycleRequest,
-  deps: LifecycleDeps,
-): Promise<{ installation: Installation; outcome: InstallOutcome }> {
-  const payload = parseInstalled(request.body);
-  checkAppKey(payload.key, deps);
-  const token = jwtIssuedFor(request, payload.clientKey);
+function isOrigin(url: string, expected: string): boolean {
+  return URL.canParse(url) && new URL(url).origin === new URL(expected).origin;
+}
 
-  const verify = (secret: string) =>
+/** What a compare-and-set over `row` expects: the row the JWT was verified against. */
+function expectationOf(row: Installation): ExpectedInstallation {
+  return { clientKey: row.clientKey, sharedSecret: row.sharedSecret, state: row.state };
+}
+
+/** Verifies the lifecycle JWT: signed with `secret`, current, and bound to this request by its qsh. */
+function lifecycleVerifier(request: LifecycleRequest, deps: LifecycleDeps) {
+  return (token: string, secret: string) =>
     verifyJwt(token, {
       secret,
       qsh: {
@@ -235,8 +248,54 @@ export async function handleInstalled(
       now: deps.now,
       leewaySeconds: deps.leewaySeconds,
     });
-  const timestamp = new Date((deps.now ?? Date.now)()).toISOString();
-  const installationOf = (installedAt: string): Installation => ({
+}
+
+/**
+ * Handles Bitbucket's `installed` call: validates the payload, checks its app key and Bitbucket,
+ * verifies the JWT by Atlassian's signing table, stores the installation and says what happened.
+ *
+ * - Nothing stored, or only a `pending` first install (first install): accepted with or without a
+ *   JWT; a JWT, when present, must verify with the payload's own secret (and name the payload's
+ *   clientKey). Stored `pending` (`active` with `verifyFirstInstalls: false`), replacing an older
+ *   pending one: an unproven install never blocks a later one. A new pending row counts against
+ *   `maxPending`, after pending rows older than the verification window are deleted.
+ * - `active` (re-install) or `uninstalled` (install after an uninstall): the JWT is required and
+ *   must verify with the **stored** secret, whatever the payload says. A new secret in a payload so
+ *   signed is a rotation. Anything else is refused and the stored row left as it was.
+ * - Every write is a compare-and-set over the row read; a call that loses it reads again.
+ *
+ * The result holds the sharedSecret: never log it whole (src/redact.ts).
+ *
+ * @throws {PayloadError} `ERR_PAYLOAD_INVALID`: the body is not an installed payload.
+ * @throws {NoSharedSecretError} `ERR_NO_SHARED_SECRET`: a personal-account install.
+ * @throws {AppKeyMismatchError} `ERR_APP_KEY_MISMATCH`: the payload is for another app.
+ * @throws {InstallBaseUrlError} `ERR_INSTALL_BASE_URL`: the payload is from another Bitbucket than `bitbucketUrl`.
+ * @throws {ClientKeyMismatchError} `ERR_CLIENT_KEY_MISMATCH`: the JWT's iss or aud is another clientKey.
+ * @throws {ReinstallUnauthenticatedError} `ERR_REINSTALL_UNAUTHENTICATED`: an install for a stored
+ *   (or uninstalled) clientKey, unsigned or not signed with the stored secret.
+ * @throws `ERR_PENDING_LIMIT` (too many unproven first installs), `ERR_STORE_CONTENDED` (lost every
+ *   compare-and-set), the `ERR_JWT_*` and `ERR_QSH_*` errors of `verifyJwt`, and the store's errors.
+ *
+ * @example
+ * const { installation, outcome } = await handleInstalled(
+ *   { method: req.method, url: req.originalUrl, headers: req.headers, body: req.body },
+ *   { store, appBaseUrl: config.baseUrl, appKey: config.appKey, bitbucketUrl: config.bitbucketUrl, origin: 'bitbucket' },
+ * )
+ * if (outcome === 'pending') verifier.verify(installation) // after answering 204
+ */
+export async function handleInstalled(
+  request: LifecycleRequest,
+  deps: LifecycleDeps,
+): Promise<{ installation: Installation; outcome: InstallOutcome }> {
+  const payload = parseInstalled(request.body);
+  checkAppKey(payload.key, deps);
+  if (!isOrigin(payload.baseUrl, deps.bitbucketUrl)) throw new InstallBaseUrlError(payload.baseUrl, deps.bitbucketUrl);
+  // Unsigned is only ever acceptable for a first install; whatever is present must name this clientKey.
+  const token = hasJwt(request) ? jwtIssuedFor(request, payload.clientKey) : undefined;
+  const verify = lifecycleVerifier(request, deps);
+  const now = deps.now ?? Date.now;
+  const timestamp = new Date(now()).toISOString();
+  const installationOf = (state: Installation['state'], installedAt: string): Installation => ({
     clientKey: payload.clientKey,
     key: payload.key,
     sharedSecret: payload.sharedSecret,
@@ -244,68 +303,97 @@ export async function handleInstalled(
     baseApiUrl: payload.baseApiUrl ?? apiUrlFor(payload.baseUrl),
     productType: payload.productType,
     principal: payload.principal,
+    state,
+    origin: deps.origin,
     installedAt,
     updatedAt: timestamp,
   });
 
-  for (let attempt = 0; attempt < MAX_FIRST_INSTALL_ATTEMPTS; attempt++) {
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const existing = await deps.store.get(payload.clientKey);
-    if (existing) {
-      try {
-        await verify(existing.sharedSecret);
-      } catch (error) {
-        if (isLabError(error, 'ERR_JWT_SIGNATURE')) throw new ReinstallUnauthenticatedError(payload.clientKey, error);
-        throw error;
+    if (!existing || existing.state === 'pending') {
+      // A first install: the payload's own secret is all there is to check a JWT with (protocol.md §6).
+      if (token !== undefined) await verify(token, payload.sharedSecret);
+      const verifyFirst = deps.verifyFirstInstalls ?? true;
+      const installation = installationOf(verifyFirst ? 'pending' : 'active', timestamp);
+      const outcome: InstallOutcome = verifyFirst ? 'pending' : 'installed';
+      if (existing) {
+        if (await deps.store.replace(expectationOf(existing), installation)) return { installation, outcome };
+        continue;
       }
-      const installation = installationOf(existing.installedAt);
-      // An upsert: a rotation racing another rotation ends with the last write. Acceptable, as each
-      // was verified against the secret stored when it looked, so both were authenticated.
-      await deps.store.save(installation);
-      return { installation, outcome: existing.sharedSecret === payload.sharedSecret ? 'reinstalled' : 'secret-rotated' };
+      if (verifyFirst) {
+        await deps.store.deleteStalePending(new Date(now() - (deps.verificationWindowMs ?? VERIFICATION_WINDOW_MS)).toISOString());
+      }
+      if (await deps.store.create(installation, { maxPending: deps.maxPending ?? DEFAULT_MAX_PENDING })) return { installation, outcome };
+      // Another call stored this clientKey since the lookup: read it again, and its row decides.
+      continue;
     }
-    // Trust on first use: only the secret the payload brings can be checked.
-    await verify(payload.sharedSecret);
-    const installation = installationOf(timestamp);
-    if (await deps.store.create(installation)) return { installation, outcome: 'installed' };
-    // Another call installed this clientKey since the lookup: read it again, and its secret decides.
+    const uninstalled = existing.state === 'uninstalled';
+    if (token === undefined) throw new ReinstallUnauthenticatedError(payload.clientKey, { uninstalled, unsigned: true });
+    try {
+      await verify(token, existing.sharedSecret);
+    } catch (error) {
+      if (isLabError(error, 'ERR_JWT_SIGNATURE')) {
+        throw new ReinstallUnauthenticatedError(payload.clientKey, { uninstalled, unsigned: false, cause: error });
+      }
+      throw error;
+    }
+    // After an uninstall it is a new installation (that may reach the old one's data): its own installedAt.
+    const installation = installationOf('active', uninstalled ? timestamp : existing.installedAt);
+    if (await deps.store.replace(expectationOf(existing), installation)) {
+      const outcome: InstallOutcome = uninstalled
+        ? 'reinstalled-after-uninstall'
+        : existing.sharedSecret === payload.sharedSecret
+          ? 'reinstalled'
+          : 'secret-rotated';
+      return { installation, outcome };
+    }
+    // Changed since it was read (another install, an uninstall): read it again, and its secret decides.
   }
-  throw new StoreContendedError(payload.clientKey, MAX_FIRST_INSTALL_ATTEMPTS);
+  throw new StoreContendedError(payload.clientKey, MAX_ATTEMPTS);
 }
 
 /**
  * Handles Bitbucket's `uninstalled` call: validates the payload, verifies the JWT with the stored
- * secret of the payload's clientKey, then deletes the installation. `removed` is false only when a
- * concurrent call deleted it between the check and the delete.
+ * secret of the payload's clientKey, then turns the installation into a tombstone (compare-and-set
+ * over the row verified against): the last secret is kept, because Bitbucket signs the next
+ * install with it; the principal and scopes are dropped. Nothing is ever deleted here.
  *
  * @throws {PayloadError} `ERR_PAYLOAD_INVALID`: the body is not an uninstalled payload.
  * @throws {AppKeyMismatchError} `ERR_APP_KEY_MISMATCH`: the payload is for another app.
  * @throws {ClientKeyMismatchError} `ERR_CLIENT_KEY_MISMATCH`: the JWT's iss or aud is another clientKey.
- * @throws `ERR_INSTALLATION_UNKNOWN` when nothing is stored for the clientKey, and the `ERR_JWT_*`
- *   and `ERR_QSH_*` errors of `verifyRequest`.
+ * @throws `ERR_INSTALLATION_UNKNOWN` (nothing stored), `ERR_INSTALLATION_PENDING` (a first install
+ *   not yet proven: uninstalling it would let whoever posted it leave a tombstone that blocks the
+ *   genuine install), `ERR_INSTALLATION_UNINSTALLED` (already uninstalled), the `ERR_JWT_*` and
+ *   `ERR_QSH_*` errors of `verifyJwt`, `ERR_STORE_CONTENDED`, and the store's errors.
  *
  * @example
- * const { clientKey, removed } = await handleUninstalled(
+ * const { installation } = await handleUninstalled(
  *   { method: req.method, url: req.originalUrl, headers: req.headers, body: req.body },
- *   { store, appBaseUrl: config.baseUrl, appKey: config.appKey },
+ *   { store, appBaseUrl: config.baseUrl, appKey: config.appKey, bitbucketUrl: config.bitbucketUrl, origin: 'bitbucket' },
  * )
+ * installation.state // 'uninstalled'
  */
-export async function handleUninstalled(
-  request: LifecycleRequest,
-  deps: LifecycleDeps,
-): Promise<{ clientKey: string; removed: boolean }> {
+export async function handleUninstalled(request: LifecycleRequest, deps: LifecycleDeps): Promise<{ installation: Installation }> {
   const result = uninstalledPayload.safeParse(request.body, { error: problemMessage });
   if (!result.success) {
     throw new PayloadError('uninstalled', toProblems(result.error.issues, { root: 'body', hint }));
   }
   const { key, clientKey } = result.data;
   checkAppKey(key, deps);
-  jwtIssuedFor(request, clientKey);
-  // Finds the stored secret by the JWT's iss, now known to be this clientKey, and checks the qsh.
-  await verifyRequest(request, {
-    store: deps.store,
-    appBaseUrl: deps.appBaseUrl,
-    now: deps.now,
-    leewaySeconds: deps.leewaySeconds,
-  });
-  return { clientKey, removed: await deps.store.delete(clientKey) };
+  const token = jwtIssuedFor(request, clientKey);
+  const verify = lifecycleVerifier(request, deps);
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const existing = await deps.store.get(clientKey);
+    if (!existing) throw new InstallationUnknownError(clientKey);
+    await verify(token, existing.sharedSecret);
+    if (existing.state === 'pending') throw new InstallationPendingError(clientKey);
+    if (existing.state === 'uninstalled') throw new InstallationUninstalledError(clientKey);
+    const at = new Date((deps.now ?? Date.now)()).toISOString();
+    const { principal: _principal, scopes: _scopes, ...kept } = existing;
+    const tombstone: Installation = { ...kept, principal: undefined, state: 'uninstalled', updatedAt: at, uninstalledAt: at };
+    if (await deps.store.replace(expectationOf(existing), tombstone)) return { installation: tombstone };
+    // Re-installed or rotated since it was read: the new row's secret decides.
+  }
+  throw new StoreContendedError(clientKey, MAX_ATTEMPTS);
 }

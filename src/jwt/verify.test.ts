@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { isLabError } from '../errors.ts';
 import type { LabError } from '../errors.ts';
 import type { Installation, InstallationStore } from '../store/installation.ts';
+import { createMemoryStore } from '../store/memory.ts';
 import type {
   JwtAudienceError,
   JwtClaimError,
@@ -70,23 +71,15 @@ function thrown<E extends LabError = LabError>(fn: () => unknown, code: string):
 
 /** An installation store that records the lookups made. */
 function storeWith(...installations: Installation[]): InstallationStore & { lookups: string[] } {
-  const rows = new Map(installations.map((i) => [i.clientKey, i]));
+  const store = createMemoryStore(installations);
   const lookups: string[] = [];
   return {
+    ...store,
     lookups,
     get: async (clientKey) => {
       lookups.push(clientKey);
-      return rows.get(clientKey);
+      return store.get(clientKey);
     },
-    create: async (i) => {
-      if (rows.has(i.clientKey)) return false;
-      rows.set(i.clientKey, i);
-      return true;
-    },
-    save: async (i) => void rows.set(i.clientKey, i),
-    delete: async (clientKey) => rows.delete(clientKey),
-    list: async () => [...rows.values()],
-    close: async () => undefined,
   };
 }
 
@@ -98,6 +91,8 @@ const installation: Installation = {
   baseApiUrl: 'https://api.bitbucket.org',
   productType: 'bitbucket',
   principal: { type: 'team', uuid: '{8c1f7a52-0c6e-4a3b-9a53-1d1d5e3c7f10}', username: 'acme' },
+  state: 'active',
+  origin: 'bitbucket',
   installedAt: '2023-11-14T22:00:00.000Z',
   updatedAt: '2023-11-14T22:00:00.000Z',
 };

@@ -1,6 +1,7 @@
 import { errors as joseErrors, jwtVerify } from 'jose';
 import type { JWTHeaderParameters, JWTPayload } from 'jose';
 import type { Installation, InstallationStore } from '../store/installation.ts';
+import { assertUsable } from '../store/usable.ts';
 import {
   InstallationUnknownError,
   JwtAlgorithmError,
@@ -144,6 +145,8 @@ export interface VerifyRequestOptions {
   /** See {@link VerifyJwtOptions.maxLifetimeSeconds}; default 3600 (one hour, plus the leeway). */
   maxLifetimeSeconds?: number;
   maxTokenLength?: number;
+  /** Live mode: refuse an installation the simulated Bitbucket made (`ERR_INSTALLATION_SIMULATED`). */
+  live?: boolean;
 }
 
 /**
@@ -221,6 +224,18 @@ export function extractJwt(request: Pick<RequestLike, 'url' | 'headers'>): strin
     return queryToken;
   }
   throw new JwtMissingError();
+}
+
+/**
+ * True when the request carries a JWT at all (an Authorization header or a `jwt` query parameter),
+ * well-formed or not: a first install may come without one (protocol.md §6), anything else
+ * present is for {@link extractJwt} to judge.
+ *
+ * @example
+ * hasJwt({ url: '/installed', headers: {} }) // false: an unsigned first install
+ */
+export function hasJwt(request: Pick<RequestLike, 'url' | 'headers'>): boolean {
+  return headerValues(request.headers, 'authorization').length > 0 || queryValues(request.url, 'jwt').length > 0;
 }
 
 function decodePart(part: string, name: 'header' | 'claims'): Record<string, unknown> {
@@ -404,10 +419,12 @@ export async function verifyJwt(token: string, o: VerifyJwtOptions): Promise<Ver
 }
 
 /**
- * Verifies a request Bitbucket sent to the app (lifecycle call, webhook, page module): its JWT
- * must be signed with the stored secret of the installation named by `iss`, have `aud` (when
- * present) equal to `iss`, be current, and carry the qsh of this very request, computed relative
- * to the app's base URL.
+ * Verifies a request Bitbucket sent to the app (webhook, page module): its JWT must be signed with
+ * the stored secret of the installation named by `iss`, have `aud` (when present) equal to `iss`,
+ * be current, and carry the qsh of this very request, computed relative to the app's base URL.
+ * The installation must then be one the app may act for (`assertUsable`): not a pending first
+ * install (`ERR_INSTALLATION_PENDING`), not uninstalled (`ERR_INSTALLATION_UNINSTALLED`), and,
+ * with `live`, not made by the simulated Bitbucket (`ERR_INSTALLATION_SIMULATED`).
  *
  * @example
  * const { installation, claims } = await verifyRequest(
@@ -435,5 +452,7 @@ export async function verifyRequest(request: RequestLike, o: VerifyRequestOption
     maxTokenLength: o.maxTokenLength,
   });
   // verifyJwt returns only after the secret function found the installation's secret.
-  return { token, claims: verified.claims, installation: installation as Installation };
+  const found = installation as Installation;
+  assertUsable(found, { live: o.live });
+  return { token, claims: verified.claims, installation: found };
 }

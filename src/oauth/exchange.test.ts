@@ -19,6 +19,8 @@ const installation: Installation = {
   baseApiUrl: 'https://api.bitbucket.example',
   productType: 'bitbucket',
   principal: { type: 'team', uuid: '{c0ffee00-0000-4000-8000-000000000001}' },
+  state: 'active',
+  origin: 'bitbucket',
   installedAt: '2026-03-01T00:00:00Z',
   updatedAt: '2026-03-01T00:00:00Z',
 };

@@ -15,6 +15,8 @@ function installationFor(clientKey: string, sharedSecret = `secret-of-${clientKe
     baseApiUrl: 'https://api.bitbucket.example',
     productType: 'bitbucket',
     principal: undefined,
+    state: 'active',
+    origin: 'bitbucket',
     installedAt: '2026-03-01T00:00:00Z',
     updatedAt: '2026-03-01T00:00:00Z',
   };
@@ -207,6 +209,46 @@ describe('createTokenCache', () => {
     expect(new Set(refreshed.map((t) => t.accessToken))).toEqual(new Set(['token-2']));
     expect(calls).toHaveLength(2);
     expect((await cache.getToken(alpha)).accessToken).toBe('token-2');
+  });
+
+  it('after a failed refresh: true, never hands out the token that was refused', async () => {
+    const time = clock();
+    let calls = 0;
+    const exchange = async (): Promise<AccessToken> => {
+      calls += 1;
+      if (calls === 2) throw new Error('the token endpoint is down');
+      return { accessToken: `token-${calls}`, scopes: ['account'], expiresAt: time.now() + HOUR, tokenType: 'bearer' };
+    };
+    const cache = createTokenCache({ exchange, now: time.now });
+    expect((await cache.getToken(alpha)).accessToken).toBe('token-1');
+    // The API refused token-1 (a 401): the caller asks for a fresh one, and that exchange fails.
+    await expect(cache.getToken(alpha, undefined, { refresh: true })).rejects.toThrow('the token endpoint is down');
+    const next = await cache.getToken(alpha);
+    expect(next.accessToken, 'the refused token-1 is gone: a new exchange gives token-3').toBe('token-3');
+    expect(calls).toBe(3);
+  });
+
+  it.each([
+    ['pending', { state: 'pending' as const }, 'ERR_INSTALLATION_PENDING'],
+    ['uninstalled', { state: 'uninstalled' as const, principal: undefined, uninstalledAt: '2026-03-01T00:00:00Z' }, 'ERR_INSTALLATION_UNINSTALLED'],
+  ])('refuses to act for a %s installation, exchanging nothing', async (_what, overrides, code) => {
+    const time = clock();
+    const { calls, exchange } = fakeExchange(time.now);
+    const cache = createTokenCache({ exchange, now: time.now });
+    await expect(cache.getToken({ ...alpha, ...overrides })).rejects.toMatchObject({ code });
+    expect(calls).toHaveLength(0);
+  });
+
+  it('live, refuses an installation the simulated Bitbucket made; offline it is fine', async () => {
+    const time = clock();
+    const { calls, exchange } = fakeExchange(time.now);
+    const simulated = { ...alpha, origin: 'simulated' as const };
+    await expect(createTokenCache({ exchange, now: time.now, live: true }).getToken(simulated)).rejects.toMatchObject({
+      code: 'ERR_INSTALLATION_SIMULATED',
+      message: expect.stringContaining('without LIVE=1'),
+    });
+    expect(calls).toHaveLength(0);
+    expect((await createTokenCache({ exchange, now: time.now }).getToken(simulated)).accessToken).toBe('token-1');
   });
 
   it('evicts the least recently used entry beyond maxEntries', async () => {

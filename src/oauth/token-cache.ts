@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { InvalidOptionError } from '../http/errors.ts';
 import type { Installation } from '../store/installation.ts';
+import { assertUsable } from '../store/usable.ts';
 import { exchangeJwtForToken } from './exchange.ts';
 import type { AccessToken, ExchangeOptions } from './exchange.ts';
 
@@ -61,6 +62,8 @@ export interface TokenCacheOptions {
   refreshMarginMs?: number;
   /** Entries kept at most; the least recently used go first. Default 1000. */
   maxEntries?: number;
+  /** Live mode: refuse installations the simulated Bitbucket made (`ERR_INSTALLATION_SIMULATED`). */
+  live?: boolean;
 }
 
 interface Entry {
@@ -85,6 +88,9 @@ interface Entry {
  *   new exchange but still joins one already in flight (it is fresh by construction).
  * - Failures are not cached: the next call exchanges again.
  * - At most `maxEntries` entries; the least recently used are evicted first.
+ * - Only for an installation the app may act for (`assertUsable`): never a pending first install
+ *   (`ERR_INSTALLATION_PENDING`), an uninstalled one (`ERR_INSTALLATION_UNINSTALLED`), or, with
+ *   `live`, one the simulated Bitbucket made (`ERR_INSTALLATION_SIMULATED`).
  *
  * @example
  * const cache = createTokenCache({ exchangeOptions: { timeoutMs: 5_000 } })
@@ -156,6 +162,7 @@ export function createTokenCache(o: TokenCacheOptions = {}): TokenCache {
   }
 
   async function getToken(installation: Installation, restriction?: Restriction, opts?: { refresh?: boolean }): Promise<AccessToken> {
+    assertUsable(installation, { live: o.live });
     const normal = normaliseRestriction(restriction);
     const restrictionKey = keyOf(normal);
     const key = JSON.stringify([installation.clientKey, secretId(installation.sharedSecret), restrictionKey]);

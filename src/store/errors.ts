@@ -161,7 +161,7 @@ export class StoredInstallationInvalidError extends LabError {
     super(
       'ERR_STORE_INVALID_ROW',
       `The installation ${quote(clientKey)} stored in ${quote(file)} is invalid: ${problems.join('; ')}. ` +
-        'Delete that row (store.delete(clientKey)) and install the app again (lesson 2).',
+        `Delete that row (npm run installations -- delete ${quote(clientKey)}) and install the app again (lesson 2).`,
       { lesson: LIFECYCLE_LESSON },
     );
     this.clientKey = clientKey;
@@ -183,25 +183,122 @@ export class StoreOptionsError extends LabError {
 }
 
 /**
- * A first install kept losing its `create` to another call for the same clientKey, and found no
- * installation when it then looked for the winner's: the winner was uninstalled in between, again
- * and again. Nothing was stored by this call. It takes others installing and uninstalling the app
- * in a loop, so the install gives up rather than retry for ever.
+ * A lifecycle call kept finding the stored installation changed between reading it (to verify the
+ * JWT against it) and writing (the compare-and-set): other calls for the same clientKey installed,
+ * rotated or uninstalled it in between, again and again. Nothing was changed by this call. It
+ * takes others installing and uninstalling the app in a loop, so the call gives up rather than
+ * retry for ever.
  *
  * @example
- * catch (error) { if (isLabError(error, 'ERR_STORE_CONTENDED')) console.error(error.message) } // then install again
+ * catch (error) { if (isLabError(error, 'ERR_STORE_CONTENDED')) console.error(error.message) } // then send it again
  */
 export class StoreContendedError extends LabError {
-  /** The installation that others kept creating and deleting. */
+  /** The installation that others kept changing. */
   readonly clientKey: string;
 
   constructor(clientKey: string, attempts: number) {
     super(
       'ERR_STORE_CONTENDED',
-      `Could not store the first install of ${quote(clientKey)}: ${attempts} times, another call installed it first ` +
-        'and it was uninstalled again before its secret could be checked. Nothing was stored. Install the app again; ' +
-        'if this repeats, find what is installing and uninstalling it in a loop (lesson 2 explains first installs).',
+      `Could not apply the lifecycle call for ${quote(clientKey)}: ${attempts} times, another call changed the stored ` +
+        'installation between the check of this call\'s JWT and its write. Nothing was changed. Send the call again; ' +
+        'if this repeats, find what is installing and uninstalling the app in a loop (lesson 2 explains the lifecycle).',
       { lesson: LIFECYCLE_LESSON },
+    );
+    this.clientKey = clientKey;
+  }
+}
+
+/**
+ * A first install would store one `pending` installation more than the store allows: that many
+ * installs are already waiting for their proof exchange. Real Bitbucket sends few first installs
+ * and retries a lifecycle call that fails, so the app answers 503 and stores nothing; a flood of
+ * forged installs cannot grow the store.
+ *
+ * @example
+ * catch (error) { if (isLabError(error, 'ERR_PENDING_LIMIT')) res.status(503) }
+ */
+export class PendingLimitError extends LabError {
+  readonly maxPending: number;
+  /** When to try again: the app answers it as `Retry-After` (a minute: proofs take seconds, expiry five minutes). */
+  readonly retryAfterMs = 60_000;
+
+  constructor(maxPending: number) {
+    super(
+      'ERR_PENDING_LIMIT',
+      `${maxPending} first installs are already waiting to be proven with a token exchange, the most this app keeps: ` +
+        'nothing was stored. Bitbucket retries a refused lifecycle call, so a genuine install gets through once the ' +
+        'others are proven or expire (a few minutes). Many at once usually means someone is posting forged installs. ' +
+        'Lesson 2 explains how first installs are proven.',
+      { lesson: LIFECYCLE_LESSON },
+    );
+    this.maxPending = maxPending;
+  }
+}
+
+/**
+ * The installation is a first install the app has not yet proven with a token exchange (or whose
+ * proof failed): it may have been posted by anyone, so it serves nothing yet.
+ *
+ * @example
+ * if (installation.state === 'pending') throw new InstallationPendingError(installation.clientKey)
+ */
+export class InstallationPendingError extends LabError {
+  readonly clientKey: string;
+
+  constructor(clientKey: string) {
+    super(
+      'ERR_INSTALLATION_PENDING',
+      `The installation ${quote(clientKey)} is a first install the app has not proven yet: anyone can post an installed ` +
+        'payload, so the app first exchanges a JWT signed with its secret at Bitbucket\'s token endpoint, which only ' +
+        'answers for installations Bitbucket made. That takes a moment (a few minutes at most, when Bitbucket is slow); ' +
+        'try again shortly. If it never becomes active, the app log says why ("install refused by Bitbucket"). ' +
+        'Lesson 2 explains.',
+      { lesson: LIFECYCLE_LESSON },
+    );
+    this.clientKey = clientKey;
+  }
+}
+
+/**
+ * The installation was uninstalled: the app keeps its last secret only (a tombstone), so that the
+ * next install, which Bitbucket signs with it, can be checked. It serves nothing.
+ *
+ * @example
+ * if (installation.state === 'uninstalled') throw new InstallationUninstalledError(installation.clientKey)
+ */
+export class InstallationUninstalledError extends LabError {
+  readonly clientKey: string;
+
+  constructor(clientKey: string) {
+    super(
+      'ERR_INSTALLATION_UNINSTALLED',
+      `The app was uninstalled from ${quote(clientKey)}: only its last sharedSecret is kept, to check the next install. ` +
+        'Install the app there again to use it. Lesson 2 explains uninstalls.',
+      { lesson: LIFECYCLE_LESSON },
+    );
+    this.clientKey = clientKey;
+  }
+}
+
+/**
+ * Live mode was asked to use an installation the simulated Bitbucket made (offline lessons, the
+ * fake Bitbucket). Real Bitbucket never issued its secret, so sending it to bitbucket.org can only
+ * fail, and would send a made-up workspace there.
+ *
+ * @example
+ * if (live && installation.origin === 'simulated') throw new SimulatedInstallationError(installation.clientKey)
+ */
+export class SimulatedInstallationError extends LabError {
+  readonly clientKey: string;
+
+  constructor(clientKey: string) {
+    super(
+      'ERR_INSTALLATION_SIMULATED',
+      `The installation ${quote(clientKey)} was made by the lab's simulated Bitbucket, not by bitbucket.org, so live mode ` +
+        '(LIVE=1) never uses it. To go live, install the app from real Bitbucket through an https tunnel (README, ' +
+        '"Live mode"; lesson 7); to stay offline, run without LIVE=1. `npm run installations` shows where each ' +
+        'installation came from.',
+      { lesson: 7 },
     );
     this.clientKey = clientKey;
   }

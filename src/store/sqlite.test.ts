@@ -11,6 +11,7 @@ import { SCHEMA_VERSION, openSqliteStore } from './sqlite.ts';
 import { startFixture } from './test-fixtures/child.ts';
 import { describeStoreContract } from './test-fixtures/contract.ts';
 import { isConsistentVariant, makeInstallation, makeVariant } from './test-fixtures/installations.ts';
+import { fixtureUuid } from './simulated-accounts.ts';
 
 const tempDirs: string[] = [];
 const stores: InstallationStore[] = [];
@@ -96,7 +97,7 @@ describe('openSqliteStore: the file', () => {
       const columns = (db.pragma('table_info(installations)') as { name: string; pk: number }[]).map((c) => c.name);
       expect(columns).toStrictEqual([
         'client_key', 'key', 'shared_secret', 'base_url', 'base_api_url', 'product_type',
-        'principal_json', 'scopes_json', 'installed_at', 'updated_at',
+        'principal_json', 'scopes_json', 'installed_at', 'updated_at', 'state', 'origin', 'uninstalled_at',
       ]);
     } finally {
       db.close();
@@ -230,15 +231,21 @@ describe('openSqliteStore: rows edited by hand', () => {
     ['a base_url that is not a URL', "UPDATE installations SET base_url = 'bitbucket' WHERE client_key = ?", 'baseUrl'],
     ['an empty shared_secret', "UPDATE installations SET shared_secret = '' WHERE client_key = ?", 'sharedSecret'],
     ['scopes_json that is not a list', "UPDATE installations SET scopes_json = '\"account\"' WHERE client_key = ?", 'scopes'],
-  ])('%s: get and list fail with ERR_STORE_INVALID_ROW naming the clientKey', async (_what, sql, field) => {
+    ['a tombstone that kept its principal', "UPDATE installations SET state = 'uninstalled' WHERE client_key = ?", 'uninstalledAt'],
+  ])('%s: get fails with ERR_STORE_INVALID_ROW naming the clientKey; list leaves it out, listInvalid names it', async (_what, sql, field) => {
     const { store, clientKey } = await storeWithEditedRow(sql);
-    for (const error of [await rejection(store.get(clientKey)), await rejection(store.list())]) {
-      expect(error).toBeInstanceOf(StoredInstallationInvalidError);
-      expect(error).toMatchObject({ code: 'ERR_STORE_INVALID_ROW', clientKey });
-      expect((error as Error).message).toContain(clientKey);
-      expect((error as Error).message).toContain(field);
-    }
+    const error = await rejection(store.get(clientKey));
+    expect(error).toBeInstanceOf(StoredInstallationInvalidError);
+    expect(error).toMatchObject({ code: 'ERR_STORE_INVALID_ROW', clientKey });
+    expect((error as Error).message).toContain(clientKey);
+    expect((error as Error).message).toContain(field);
+    expect((error as Error).message).toContain('npm run installations -- delete');
     expect(await store.get(makeInstallation('fine').clientKey)).toStrictEqual(makeInstallation('fine'));
+    expect(await store.list(), 'one bad row never fails the whole list').toStrictEqual([makeInstallation('fine')]);
+    const invalid = await store.listInvalid();
+    expect(invalid.map((row) => row.clientKey)).toStrictEqual([clientKey]);
+    expect(invalid[0]!.problems.join('; ')).toContain(field);
+    expect(await store.count(), 'count counts rows, valid or not').toBe(2);
   });
 
   it('the bad row can be deleted, after which the store reads fine', async () => {
@@ -247,6 +254,63 @@ describe('openSqliteStore: rows edited by hand', () => {
     );
     expect(await store.delete(clientKey)).toBe(true);
     expect(await store.list()).toStrictEqual([makeInstallation('fine')]);
+  });
+});
+
+describe('openSqliteStore: a database of schema version 1', () => {
+  /** The table as release 1 created it, with rows as release 1 wrote them. */
+  function versionOneDatabase(dataDir: string, rows: ReturnType<typeof makeInstallation>[]): void {
+    const db = raw(join(dataDir, 'installations.db'));
+    db.exec(`CREATE TABLE installations (
+       client_key TEXT NOT NULL PRIMARY KEY, key TEXT NOT NULL, shared_secret TEXT NOT NULL, base_url TEXT NOT NULL,
+       base_api_url TEXT NOT NULL, product_type TEXT NOT NULL, principal_json TEXT, scopes_json TEXT,
+       installed_at TEXT NOT NULL, updated_at TEXT NOT NULL) STRICT, WITHOUT ROWID`);
+    const insert = db.prepare('INSERT INTO installations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    for (const i of rows) {
+      insert.run(i.clientKey, i.key, i.sharedSecret, i.baseUrl, i.baseApiUrl, i.productType,
+        i.principal === undefined ? null : JSON.stringify(i.principal), i.scopes === undefined ? null : JSON.stringify(i.scopes), i.installedAt, i.updatedAt);
+    }
+    db.pragma('user_version = 1');
+    db.close();
+  }
+
+  it('is migrated on open: every row active, its origin guessed from its account, nothing else changed', async () => {
+    const dataDir = tempDir();
+    const uuid = fixtureUuid('workspace:teamsinspace');
+    const real = makeInstallation('real');
+    const simulated = makeInstallation('sim', {
+      clientKey: `ari:cloud:bitbucket::app/${uuid}/jwt-grant-tutorial`,
+      principal: { type: 'team', uuid, username: 'teamsinspace', display_name: 'Teams in Space' },
+    });
+    const unreadable = makeInstallation('unreadable');
+    versionOneDatabase(dataDir, [real, simulated, unreadable]);
+    const db = raw(join(dataDir, 'installations.db'));
+    db.prepare("UPDATE installations SET principal_json = '{oops' WHERE client_key = ?").run(unreadable.clientKey);
+    db.close();
+
+    const store = open(dataDir);
+    expect(await store.get(real.clientKey)).toStrictEqual({ ...real, state: 'active', origin: 'bitbucket' });
+    expect(await store.get(simulated.clientKey)).toStrictEqual({ ...simulated, state: 'active', origin: 'simulated' });
+    expect((await store.listInvalid()).map((row) => row.clientKey), 'an unreadable row is kept, and named').toStrictEqual([unreadable.clientKey]);
+    const check = raw(join(dataDir, 'installations.db'), { readonly: true });
+    try {
+      expect(check.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+      expect(check.prepare('SELECT origin FROM installations WHERE client_key = ?').pluck().get(unreadable.clientKey), 'when in doubt, real').toBe('bitbucket');
+    } finally {
+      check.close();
+    }
+  });
+
+  it('refuses a state or origin that is not one at the database itself (CHECK)', async () => {
+    const dataDir = tempDir();
+    await open(dataDir).save(makeInstallation('a'));
+    const db = raw(join(dataDir, 'installations.db'));
+    try {
+      expect(() => db.prepare("UPDATE installations SET state = 'paused'").run()).toThrow(/CHECK/);
+      expect(() => db.prepare("UPDATE installations SET origin = 'elsewhere'").run()).toThrow(/CHECK/);
+    } finally {
+      db.close();
+    }
   });
 });
 
@@ -352,6 +416,25 @@ describe('openSqliteStore: sharing the file', () => {
       const winner = won[n] ? 'parent' : 'child';
       expect(await store.get(makeVariant(`race-${n}`, winner, n).clientKey)).toStrictEqual(makeVariant(`race-${n}`, winner, n));
     }
+  });
+
+  it('two processes creating pending installations at once: never more than maxPending in all', async () => {
+    const dataDir = tempDir();
+    const store = open(dataDir);
+    const child = startFixture('writer.ts', ['pending', dataDir, 'child', '40']);
+    await child.waitForLine('ready');
+    child.process.stdin!.end('go\n');
+    let won = 0;
+    for (let n = 0; n < 40; n++) {
+      try {
+        if (await store.create(makeInstallation(`parent-${n}`, { state: 'pending' }), { maxPending: 20 })) won++;
+      } catch (error) {
+        expect(isLabError(error, 'ERR_PENDING_LIMIT')).toBe(true);
+      }
+    }
+    expect(await child.exited).toMatchObject({ code: 0, stderr: '' });
+    expect(await store.count({ state: 'pending' })).toBe(20);
+    expect(won).toBeLessThanOrEqual(20);
   });
 
   it('a process killed mid-transaction: the database opens, holds the previous state and passes integrity_check', async () => {

@@ -11,16 +11,50 @@ import {
   StoreUnwritableError,
   StoredInstallationInvalidError,
   InvalidInstallationError,
+  PendingLimitError,
   StoreVersionError,
 } from './errors.ts';
-import type { Installation, InstallationStore } from './installation.ts';
+import type { ExpectedInstallation, Installation, InstallationFilter, InstallationStore, InvalidStoredRow, Principal } from './installation.ts';
+import { guessOrigin } from './simulated-accounts.ts';
 import { checkInstallation } from './validate.ts';
+
+type SqliteDatabase = InstanceType<typeof Database>;
+
+/** One schema step: SQL, or a function for a step SQL alone cannot express. Runs inside the migration's transaction. */
+type Migration = string | ((db: SqliteDatabase) => void);
+
+/**
+ * Schema version 2: where an installation stands (`state`: pending, active, uninstalled) and
+ * which Bitbucket sent it (`origin`). Rows stored before were all accepted installs, so they
+ * become `active`; their origin is guessed from their account (src/store/simulated-accounts.ts),
+ * as `--reset` used to decide it.
+ */
+function addStateAndOrigin(db: SqliteDatabase): void {
+  db.exec(`ALTER TABLE installations ADD COLUMN state TEXT NOT NULL DEFAULT 'active'
+             CHECK (state IN ('pending', 'active', 'uninstalled'));
+           ALTER TABLE installations ADD COLUMN origin TEXT NOT NULL DEFAULT 'bitbucket'
+             CHECK (origin IN ('bitbucket', 'simulated'));
+           ALTER TABLE installations ADD COLUMN uninstalled_at TEXT;
+           CREATE INDEX installations_by_state ON installations (state, updated_at);`);
+  const rows = db.prepare('SELECT client_key, principal_json FROM installations').all() as { client_key: string; principal_json: string | null }[];
+  const setOrigin = db.prepare('UPDATE installations SET origin = ? WHERE client_key = ?');
+  for (const row of rows) {
+    let principal: Principal | undefined;
+    try {
+      principal = row.principal_json === null ? undefined : (JSON.parse(row.principal_json) as Principal);
+    } catch {
+      // Unreadable: reads will report the row; "bitbucket" keeps it through --reset meanwhile.
+    }
+    const origin = guessOrigin({ clientKey: row.client_key, principal: typeof principal === 'object' && principal !== null ? principal : undefined });
+    if (origin !== 'bitbucket') setOrigin.run(origin, row.client_key);
+  }
+}
 
 /**
  * The schema, one step a release. Entry `i` takes a database from `PRAGMA user_version` `i` to
  * `i + 1`; a later release appends (never edits) entries, and every database catches up on open.
  */
-const MIGRATIONS: readonly string[] = [
+const MIGRATIONS: readonly Migration[] = [
   `CREATE TABLE installations (
      client_key     TEXT NOT NULL PRIMARY KEY,
      key            TEXT NOT NULL,
@@ -33,6 +67,7 @@ const MIGRATIONS: readonly string[] = [
      installed_at   TEXT NOT NULL,
      updated_at     TEXT NOT NULL
    ) STRICT, WITHOUT ROWID`,
+  addStateAndOrigin,
 ];
 
 /**
@@ -73,11 +108,12 @@ interface Row {
   product_type: string;
   principal_json: string | null;
   scopes_json: string | null;
+  state: string;
+  origin: string;
   installed_at: string;
   updated_at: string;
+  uninstalled_at: string | null;
 }
-
-type SqliteDatabase = InstanceType<typeof Database>;
 
 function errorCode(error: unknown): string {
   return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' ? error.code : '';
@@ -213,7 +249,10 @@ function prepareDatabase(db: SqliteDatabase, file: string): void {
     // Another process may have migrated while this one waited for the write lock.
     const current = readVersion(db);
     if (current > SCHEMA_VERSION) throw new StoreVersionError(file, current, SCHEMA_VERSION);
-    for (const migration of MIGRATIONS.slice(current)) db.exec(migration);
+    for (const migration of MIGRATIONS.slice(current)) {
+      if (typeof migration === 'string') db.exec(migration);
+      else migration(db);
+    }
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
   }).immediate();
 }
@@ -228,8 +267,11 @@ function toRow(installation: Installation): Row {
     product_type: installation.productType,
     principal_json: installation.principal === undefined ? null : JSON.stringify(installation.principal),
     scopes_json: installation.scopes === undefined ? null : JSON.stringify(installation.scopes),
+    state: installation.state,
+    origin: installation.origin,
     installed_at: installation.installedAt,
     updated_at: installation.updatedAt,
+    uninstalled_at: installation.uninstalledAt ?? null,
   };
 }
 
@@ -243,7 +285,8 @@ function parseJsonColumn(value: string | null, column: string, problems: string[
   }
 }
 
-function fromRow(row: Row, file: string): Installation {
+/** The row as an installation, or what is wrong with it (never its values). */
+function readRow(row: Row): { ok: true; installation: Installation } | { ok: false; problems: string[] } {
   const problems: string[] = [];
   const principal = parseJsonColumn(row.principal_json, 'principal_json', problems);
   const scopes = parseJsonColumn(row.scopes_json, 'scopes_json', problems);
@@ -256,14 +299,26 @@ function fromRow(row: Row, file: string): Installation {
     productType: row.product_type,
     principal,
     scopes,
+    state: row.state,
+    origin: row.origin,
     installedAt: row.installed_at,
     updatedAt: row.updated_at,
+    uninstalledAt: row.uninstalled_at ?? undefined,
   });
   if (!check.ok) problems.push(...check.problems);
-  if (!check.ok || problems.length > 0) {
-    throw new StoredInstallationInvalidError(file, String(row.client_key), problems);
-  }
-  return check.installation;
+  if (!check.ok || problems.length > 0) return { ok: false, problems };
+  return check;
+}
+
+function fromRow(row: Row, file: string): Installation {
+  const read = readRow(row);
+  if (!read.ok) throw new StoredInstallationInvalidError(file, String(row.client_key), read.problems);
+  return read.installation;
+}
+
+/** Named parameters of the filtered statements: null matches every value. */
+function filterParams(filter: InstallationFilter = {}): { state: string | null; origin: string | null } {
+  return { state: filter.state ?? null, origin: filter.origin ?? null };
 }
 
 /**
@@ -278,10 +333,13 @@ function fromRow(row: Row, file: string): Installation {
  * owner-only files (0700 directory, 0600 database, -wal and -shm).
  *
  * Two processes (the app server and a lesson script) may use the file at once: a writer waits up
- * to `busyTimeoutMs` for the other's lock. `create` inserts only a clientKey not yet stored, so
- * of two processes' racing first installs exactly one wins; `save` upserts and keeps the first
- * `installedAt`; `list` orders by clientKey; rows are validated when read, so a hand-edited row
- * fails with `ERR_STORE_INVALID_ROW` naming its clientKey.
+ * to `busyTimeoutMs` for the other's lock. Every write is one IMMEDIATE transaction: `create`
+ * inserts only a clientKey not yet stored (and counts pending rows in the same transaction), so
+ * of two processes' racing first installs exactly one wins; `replace` is one `UPDATE` (or
+ * `DELETE`) `WHERE client_key = ? AND shared_secret = ? AND state = ?`; `save` upserts and keeps
+ * the first `installedAt`; `count` is `SELECT COUNT(*)`. Rows are validated when read: `get` of
+ * a hand-edited row fails with `ERR_STORE_INVALID_ROW` naming its clientKey, `list` leaves it out
+ * and `listInvalid` names it.
  *
  * @throws {StoreUnwritableError} `ERR_STORE_UNWRITABLE`: the directory or file cannot be written.
  * @throws {StoreCorruptError} `ERR_STORE_CORRUPT`: the file is not a SQLite database, or is damaged.
@@ -316,12 +374,24 @@ export function openSqliteStore(options: SqliteStoreOptions): InstallationStore 
     db.close();
     throw toStoreError(error, file, busyTimeoutMs);
   }
-  const { select, selectAll, insertNew, upsert, remove } = statements;
+  const { select, selectWhere, selectAll, countWhere, insertNew, upsert, update, remove, removeExpected, removeStale } = statements;
   // IMMEDIATE takes the write lock up front, so a writer waits (busy_timeout) rather than failing
-  // half-way when another process wrote in between.
-  const createRow = db.transaction((row: Row) => insertNew.run(row).changes > 0).immediate;
+  // half-way when another process wrote in between, and what a transaction read stays true until it commits.
+  const createRow = db.transaction((row: Row, maxPending: number | undefined): boolean => {
+    if (select.get(row.client_key) !== undefined) return false;
+    if (row.state === 'pending' && maxPending !== undefined) {
+      const pending = (countWhere.get({ state: 'pending', origin: null }) as { count: number }).count;
+      if (pending >= maxPending) throw new PendingLimitError(maxPending);
+    }
+    return insertNew.run(row).changes > 0;
+  }).immediate;
+  const replaceRow = db.transaction((expected: ExpectedInstallation, next: Row | undefined): boolean => {
+    const where = { expected_client_key: expected.clientKey, expected_secret: expected.sharedSecret, expected_state: expected.state };
+    return (next ? update.run({ ...next, ...where }) : removeExpected.run(where)).changes > 0;
+  }).immediate;
   const saveRow = db.transaction((row: Row) => upsert.run(row)).immediate;
   const deleteRow = db.transaction((clientKey: string) => remove.run(clientKey).changes > 0).immediate;
+  const deleteStale = db.transaction((before: string) => removeStale.run(before).changes).immediate;
   let closed = false;
 
   function run<T>(operation: string, body: () => T): T {
@@ -348,8 +418,17 @@ export function openSqliteStore(options: SqliteStoreOptions): InstallationStore 
         return row && fromRow(row, file);
       });
     },
-    async create(installation) {
-      return run('create', () => createRow(checkedRow(installation)));
+    async create(installation, options = {}) {
+      return run('create', () => createRow(checkedRow(installation), options.maxPending));
+    },
+    async replace(expected, next) {
+      return run('replace', () => {
+        const row = next && checkedRow(next);
+        if (row && row.client_key !== expected.clientKey) {
+          throw new InvalidInstallationError(row.client_key, [`clientKey: must be the replaced one, ${JSON.stringify(expected.clientKey)}`]);
+        }
+        return replaceRow(expected, row);
+      });
     },
     async save(installation) {
       run('save', () => saveRow(checkedRow(installation)));
@@ -357,8 +436,36 @@ export function openSqliteStore(options: SqliteStoreOptions): InstallationStore 
     async delete(clientKey) {
       return run('delete', () => deleteRow(clientKey));
     },
-    async list() {
-      return run('list', () => (selectAll.all() as Row[]).map((row) => fromRow(row, file)));
+    async deleteStalePending(before) {
+      return run('deleteStalePending', () => {
+        const cutoff = Date.parse(before);
+        if (Number.isNaN(cutoff)) throw new StoreOptionsError(`deleteStalePending needs an ISO time, not ${JSON.stringify(before)}.`);
+        // Stored times are Date#toISOString, which compares as text in time order.
+        return deleteStale(new Date(cutoff).toISOString());
+      });
+    },
+    async list(filter) {
+      return run('list', () => {
+        const installations: Installation[] = [];
+        for (const row of selectWhere.all(filterParams(filter)) as Row[]) {
+          const read = readRow(row);
+          if (read.ok) installations.push(read.installation);
+        }
+        return installations;
+      });
+    },
+    async listInvalid() {
+      return run('listInvalid', () => {
+        const invalid: InvalidStoredRow[] = [];
+        for (const row of selectAll.all() as Row[]) {
+          const read = readRow(row);
+          if (!read.ok) invalid.push({ clientKey: String(row.client_key), problems: read.problems });
+        }
+        return invalid;
+      });
+    },
+    async count(filter) {
+      return run('count', () => (countWhere.get(filterParams(filter)) as { count: number }).count);
     },
     async close() {
       if (closed) return;
@@ -371,30 +478,41 @@ export function openSqliteStore(options: SqliteStoreOptions): InstallationStore 
 /** Prepared once; a schema that does not match its version (hand-edited) fails here, at open. */
 function prepareStatements(db: SqliteDatabase, file: string) {
   const columns =
-    'client_key, key, shared_secret, base_url, base_api_url, product_type, principal_json, scopes_json, installed_at, updated_at';
+    'client_key, key, shared_secret, base_url, base_api_url, product_type, principal_json, scopes_json, state, origin, installed_at, updated_at, uninstalled_at';
+  const values = `@client_key, @key, @shared_secret, @base_url, @base_api_url, @product_type,
+                  @principal_json, @scopes_json, @state, @origin, @installed_at, @updated_at, @uninstalled_at`;
+  const filter = '(@state IS NULL OR state = @state) AND (@origin IS NULL OR origin = @origin)';
+  const expected = 'client_key = @expected_client_key AND shared_secret = @expected_secret AND state = @expected_state';
   try {
     return {
       select: db.prepare(`SELECT ${columns} FROM installations WHERE client_key = ?`),
+      selectWhere: db.prepare(`SELECT ${columns} FROM installations WHERE ${filter} ORDER BY client_key`),
       selectAll: db.prepare(`SELECT ${columns} FROM installations ORDER BY client_key`),
+      countWhere: db.prepare(`SELECT COUNT(*) AS count FROM installations WHERE ${filter}`),
       // A first install: the row that is already there, from this or another process, wins.
-      insertNew: db.prepare(
-        `INSERT INTO installations (${columns})
-         VALUES (@client_key, @key, @shared_secret, @base_url, @base_api_url, @product_type,
-                 @principal_json, @scopes_json, @installed_at, @updated_at)
-         ON CONFLICT (client_key) DO NOTHING`,
-      ),
+      insertNew: db.prepare(`INSERT INTO installations (${columns}) VALUES (${values}) ON CONFLICT (client_key) DO NOTHING`),
       // Keeps installed_at: a re-install updates the secret, not when the app was first installed.
       upsert: db.prepare(
-        `INSERT INTO installations (${columns})
-         VALUES (@client_key, @key, @shared_secret, @base_url, @base_api_url, @product_type,
-                 @principal_json, @scopes_json, @installed_at, @updated_at)
+        `INSERT INTO installations (${columns}) VALUES (${values})
          ON CONFLICT (client_key) DO UPDATE SET
            key = excluded.key, shared_secret = excluded.shared_secret, base_url = excluded.base_url,
            base_api_url = excluded.base_api_url, product_type = excluded.product_type,
            principal_json = excluded.principal_json, scopes_json = excluded.scopes_json,
-           updated_at = excluded.updated_at`,
+           state = excluded.state, origin = excluded.origin,
+           updated_at = excluded.updated_at, uninstalled_at = excluded.uninstalled_at`,
+      ),
+      // Compare-and-set: written only over the row the caller verified against.
+      update: db.prepare(
+        `UPDATE installations SET
+           key = @key, shared_secret = @shared_secret, base_url = @base_url, base_api_url = @base_api_url,
+           product_type = @product_type, principal_json = @principal_json, scopes_json = @scopes_json,
+           state = @state, origin = @origin, installed_at = @installed_at, updated_at = @updated_at,
+           uninstalled_at = @uninstalled_at
+         WHERE ${expected}`,
       ),
       remove: db.prepare('DELETE FROM installations WHERE client_key = ?'),
+      removeExpected: db.prepare(`DELETE FROM installations WHERE ${expected}`),
+      removeStale: db.prepare(`DELETE FROM installations WHERE state = 'pending' AND updated_at < ?`),
     };
   } catch (error) {
     if (isLabError(error) || !(error instanceof Database.SqliteError) || errorCode(error) !== 'SQLITE_ERROR') throw error;

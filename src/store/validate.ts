@@ -47,9 +47,24 @@ const installationSchema = z.object({
   productType: text(64),
   principal: principalSchema.optional(),
   scopes: z.array(text(64)).max(64, 'must list at most 64 scopes').optional(),
+  state: z.enum(['pending', 'active', 'uninstalled'], { error: 'must be "pending", "active" or "uninstalled"' }),
+  origin: z.enum(['bitbucket', 'simulated'], { error: 'must be "bitbucket" or "simulated"' }),
   installedAt: isoTime,
   updatedAt: isoTime,
+  uninstalledAt: isoTime.optional(),
 });
+
+/** A tombstone keeps the last secret and nothing that could be served; only a tombstone has an uninstall time. */
+function tombstoneProblems(installation: z.infer<typeof installationSchema>): string[] {
+  if (installation.state !== 'uninstalled') {
+    return installation.uninstalledAt === undefined ? [] : ['uninstalledAt: only an uninstalled installation has one'];
+  }
+  const problems: string[] = [];
+  if (installation.uninstalledAt === undefined) problems.push('uninstalledAt: an uninstalled installation must say when');
+  if (installation.principal !== undefined) problems.push('principal: an uninstalled installation keeps none');
+  if (installation.scopes !== undefined) problems.push('scopes: an uninstalled installation keeps none');
+  return problems;
+}
 
 /** The principal is stored as JSON: bounded, so one install cannot bloat the database. */
 const MAX_PRINCIPAL_JSON = 64 * 1024;
@@ -80,8 +95,11 @@ export function checkInstallation(value: unknown): InstallationCheck {
       problems: parsed.error.issues.map((issue) => `${issue.path.join('.') || 'installation'}: ${issue.message}`),
     };
   }
-  const { principal, scopes, ...rest } = parsed.data;
+  const tombstone = tombstoneProblems(parsed.data);
+  if (tombstone.length > 0) return { ok: false, problems: tombstone };
+  const { principal, scopes, uninstalledAt, ...rest } = parsed.data;
   const installation: Installation = { ...rest, principal: undefined };
+  if (uninstalledAt !== undefined) installation.uninstalledAt = uninstalledAt;
   if (principal !== undefined) {
     let json: string;
     try {

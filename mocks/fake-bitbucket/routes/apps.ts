@@ -20,8 +20,9 @@ function noticeFrom(query: unknown): UninstallNotice | undefined {
 /**
  * The workspace's installed apps (`GET /:workspace/workspace/settings/addon-management`) and
  * their Uninstall button (`POST .../uninstall`). As on Bitbucket, an uninstall cannot be refused:
- * the installation is removed, and its tokens stop working, whatever the app answers to the
- * signed `uninstalled` callback.
+ * the app is removed and its tokens stop working, whatever the app answers to the signed
+ * `uninstalled` callback. Bitbucket keeps the last secret: an install of the app again is signed
+ * with it.
  *
  * @example app.use(appsRoutes(deps))
  */
@@ -48,14 +49,22 @@ export function appsRoutes(deps: FakeDeps): Router {
     if (!app) throw new PageNotFoundError(`The installed app with clientKey "${clientKey.slice(0, 120)}"`, `See ${paths.apps(workspace)}.`);
     const query = new URLSearchParams({ uninstalled: app.descriptor.name });
     try {
-      const { response } = await uninstallApp({ appBaseUrl: app.appUrl, descriptor: app.descriptor, installed: app.payload, fetch: deps.fetch, now: deps.now });
+      const { response } = await uninstallApp({
+        appBaseUrl: app.appUrl,
+        descriptor: app.descriptor,
+        installed: app.payload,
+        registry: deps.registry.bitbucket,
+        fetch: deps.fetch,
+        now: deps.now,
+      });
       await response.body?.cancel();
       query.set('status', String(response.status));
     } catch (error) {
       if (!isLabError(error, 'ERR_INSTALL_UNREACHABLE')) throw error;
       query.set('unreachable', `${app.appUrl} did not answer`);
     } finally {
-      await deps.registry.remove(clientKey);
+      // Bitbucket's record is marked uninstalled (its last secret kept for the next install); the pages forget the app.
+      deps.registry.remove(clientKey);
     }
     deps.log.info(`uninstalled app=${app.appKey} clientKey=${clientKey} ${query.get('status') ? `status=${query.get('status')}` : 'unreachable'}`);
     res.redirect(303, `${paths.apps(workspace)}?${query}`);

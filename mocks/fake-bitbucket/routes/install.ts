@@ -4,7 +4,7 @@ import { redactText } from '../../../src/redact.ts';
 import { clientKeyFor } from '../../fixtures/lifecycle.ts';
 import { installApp } from '../../install.ts';
 import { descriptorLocation, fetchDescriptor } from '../descriptor-fetch.ts';
-import { DescriptorChangedError, FormFieldError, InstallRefusedError } from '../errors.ts';
+import { DescriptorChangedError, FormFieldError, InstallRefusedError, RedirectUriError } from '../errors.ts';
 import { sameOriginOnly } from '../guard.ts';
 import { paths } from '../paths.ts';
 import { renderConsent, renderInstalled, renderInstallForm } from '../views/install.ts';
@@ -48,10 +48,36 @@ function refusalHint(status: number, body: string): string {
 }
 
 /**
+ * The install link's `redirect_uri`, checked to be under the app's `baseUrl` as Bitbucket requires
+ * (protocol.md §7); undefined when the link has none (the "Install app from URL" form).
+ */
+function redirectUnder(value: string | undefined, baseUrl: string): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  const base = new URL(baseUrl);
+  const basePath = base.pathname.replace(/\/+$/, '');
+  const target = URL.canParse(value) ? new URL(value) : undefined;
+  if (!target || target.origin !== base.origin || !(target.pathname === basePath || target.pathname.startsWith(`${basePath}/`))) {
+    throw new RedirectUriError(value, baseUrl);
+  }
+  return target.href;
+}
+
+/** `redirect_uri` with `client_key` appended, as Bitbucket sends the browser back after an install. */
+function withClientKey(redirectUri: string, clientKey: string): string {
+  const url = new URL(redirectUri);
+  url.searchParams.append('client_key', clientKey);
+  return url.href;
+}
+
+/**
  * "Install app from URL": the form (`GET /site/addons/install`), the consent page
- * (`GET /site/addons/authorize?descriptor_uri=...`, which fetches and validates the descriptor
- * and shows every problem) and "Grant access" (`POST /site/addons/authorize`), which POSTs the
- * signed `installed` payload to the app and registers the installation once the app accepts it.
+ * (`GET /site/addons/authorize?descriptor_uri=...[&redirect_uri=...]`, Bitbucket's install link
+ * for unlisted apps, which fetches and validates the descriptor and shows every problem) and
+ * "Grant access" (`POST /site/addons/authorize`), which plays Bitbucket's install with
+ * `installApp` and the fake's registry: an unsigned `installed` call for a first install, one
+ * signed with the preceding secret for a re-install (a new secret when "rotate" is ticked) or the
+ * first install after an uninstall. Once the app accepts, the browser goes back to `redirect_uri`
+ * with `?client_key=...`, or sees the result page.
  *
  * @example app.use(installRoutes(deps))
  */
@@ -77,9 +103,10 @@ export function installRoutes(deps: FakeDeps): Router {
     const location = descriptorLocation(input);
     const { json, sha256 } = await fetchDescriptor(location.descriptorUrl, { fetch: deps.fetch });
     const descriptor = validateDescriptor(json, { live: false });
+    const redirectUri = redirectUnder(textField(req.query, 'redirect_uri'), descriptor.baseUrl);
     const installed = deps.registry.get(clientKeyFor(site.workspace.uuid, descriptor.key));
     res.setHeader('Cache-Control', 'no-store');
-    res.type('html').send(renderConsent({ site, scenario: scenario(), descriptor, location, sha256, installed }));
+    res.type('html').send(renderConsent({ site, scenario: scenario(), descriptor, location, sha256, installed, redirectUri }));
   });
 
   router.post(paths.authorize, sameOriginOnly(), async (req, res) => {
@@ -90,10 +117,12 @@ export function installRoutes(deps: FakeDeps): Router {
     const { json, sha256 } = await fetchDescriptor(location.descriptorUrl, { fetch: deps.fetch });
     if (sha256 !== reviewed) throw new DescriptorChangedError();
     const descriptor = validateDescriptor(json, { live: false });
+    const redirectUri = redirectUnder(textField(req.body, 'redirect_uri'), descriptor.baseUrl);
     const clientKey = clientKeyFor(site.workspace.uuid, descriptor.key);
+    deps.registry.checkRoom(clientKey);
     const previous = deps.registry.get(clientKey);
-    const previousSecret = previous && (await deps.registry.installations.get(clientKey))?.sharedSecret;
 
+    // Bitbucket's registry decides the secrets: unsigned first install, else signed with the preceding one.
     const result = await installApp({
       appBaseUrl: location.appUrl,
       descriptor,
@@ -101,8 +130,8 @@ export function installRoutes(deps: FakeDeps): Router {
       now: deps.now,
       bitbucketUrl: deps.origin,
       apiUrl: deps.origin,
-      // An update of an installed app keeps its installation, so its secret.
-      sharedSecret: previousSecret,
+      registry: deps.registry.bitbucket,
+      rotate: textField(req.body, 'rotate', 10) === 'on',
     });
     const callbackUrl = `${location.appUrl}${descriptor.lifecycle.installed}`;
     if (!result.response.ok) {
@@ -120,12 +149,30 @@ export function installRoutes(deps: FakeDeps): Router {
       payload: result.payload,
       installedAt: new Date(deps.now()).toISOString(),
     };
-    await deps.registry.add(app, result.installation);
-    deps.log.info(`installed app=${descriptor.key} clientKey=${clientKey} status=${result.response.status}`, [result.sharedSecret]);
+    deps.registry.add(app);
+    deps.log.info(
+      `installed app=${descriptor.key} clientKey=${clientKey} signed=${result.signedWith ? 'preceding-secret' : 'no'} status=${result.response.status}`,
+      [result.sharedSecret, result.signedWith],
+    );
     res.setHeader('Cache-Control', 'no-store');
+    if (redirectUri) {
+      res.redirect(303, withClientKey(redirectUri, clientKey));
+      return;
+    }
     res
       .type('html')
-      .send(renderInstalled({ site, scenario: scenario(), app, callbackUrl, status: result.response.status, updated: previous !== undefined }));
+      .send(
+        renderInstalled({
+          site,
+          scenario: scenario(),
+          app,
+          callbackUrl,
+          status: result.response.status,
+          updated: previous !== undefined,
+          signed: result.signedWith !== undefined,
+          rotated: previous !== undefined && previous.payload.sharedSecret !== result.sharedSecret,
+        }),
+      );
   });
   return router;
 }

@@ -52,6 +52,8 @@ export interface ConsentView {
   sha256: string;
   /** The installed app with this key, when there is one (granting again updates it). */
   installed: InstalledApp | undefined;
+  /** The install link's `redirect_uri` (checked): where the browser goes after the install. */
+  redirectUri?: string;
 }
 
 function moduleList(descriptor: Descriptor): SafeHtml {
@@ -94,7 +96,8 @@ ${descriptor.vendor ? html`<tr><th>vendor</th><td>${descriptor.vendor.name}</td>
 ${
   view.installed
     ? html`<div class="message warning"><p><strong>Already installed.</strong> Granting again updates the installation:
-Bitbucket POSTs <code>installed</code> again with the same clientKey and sharedSecret, and the app answers it as a re-install.</p></div>`
+Bitbucket POSTs <code>installed</code> again with the same clientKey, signed with the secret of the preceding install, and the app
+answers it as a re-install. Tick "new secret" below to send a new sharedSecret in it (a rotation).</p></div>`
     : ''
 }
 ${
@@ -114,6 +117,8 @@ ${moduleList(descriptor)}
 <form method="post" action="${paths.authorize}">
 <input type="hidden" name="descriptor_uri" value="${location.descriptorUrl}">
 <input type="hidden" name="descriptor_sha256" value="${view.sha256}">
+${view.redirectUri ? html`<input type="hidden" name="redirect_uri" value="${view.redirectUri}">` : ''}
+${view.installed ? html`<p><label><input type="checkbox" name="rotate" value="on"> Issue a new sharedSecret (rotation)</label></p>` : ''}
 <button class="button" type="submit">Grant access</button>
 <a class="button subtle" href="${paths.overview}">Cancel</a>
 </form>`,
@@ -131,6 +136,10 @@ export interface InstalledView {
   status: number;
   /** True when the app was installed before (this was an update). */
   updated: boolean;
+  /** True when the call carried a JWT signed with the preceding install's secret (false: a first install). */
+  signed: boolean;
+  /** True when the update brought a new sharedSecret. */
+  rotated: boolean;
 }
 
 /** The payload as shown: everything but the secret, which is redacted. */
@@ -163,12 +172,18 @@ ${
 then click <strong>${pages[0].name.value}</strong> in its sidebar.</p>`
     : ''
 }
+${view.rotated ? html`<p>The payload carried a <strong>new sharedSecret</strong>: the app replaced the stored one, because the call was signed with the old one.</p>` : ''}
 <h2>What Bitbucket sent the app</h2>
 <pre>POST ${view.callbackUrl}
 Content-Type: application/json
-Authorization: JWT &lt;HS256 with the sharedSecret below: iss = aud = clientKey, qsh of ${canonicalRequest('POST', `${app.descriptor.baseUrl}${app.descriptor.lifecycle.installed}`, app.descriptor.baseUrl)}&gt;
+${
+  view.signed
+    ? html`Authorization: JWT &lt;HS256 with the secret of the preceding install: iss = aud = clientKey, qsh of ${canonicalRequest('POST', `${app.descriptor.baseUrl}${app.descriptor.lifecycle.installed}`, app.descriptor.baseUrl)}&gt;`
+    : html`(no Authorization header: a first install is not signed, there is no preceding secret)`
+}
 
 ${shownPayload(app.payload)}</pre>
-<p class="muted">The app keeps <code>clientKey</code> and <code>sharedSecret</code>: with them it signs the JWT it swaps for an access token (lessons 3 and 4).</p>`,
+<p class="muted">The app keeps <code>clientKey</code> and <code>sharedSecret</code>: with them it signs the JWT it swaps for an access token (lessons 3 and 4).
+${view.signed ? '' : html`A first install can come from anyone, so the app proves it with one such exchange before it uses it (lesson 2).`}</p>`,
   });
 }

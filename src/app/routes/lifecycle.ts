@@ -1,8 +1,7 @@
 import { Router, type Request, type RequestHandler } from 'express';
-import { handleInstalled, handleUninstalled } from '../../connect/lifecycle.ts';
-import { InstallationUnknownError } from '../../jwt/errors.ts';
+import type { InstallVerifier } from '../../connect/install-verifier.ts';
+import { handleInstalled, handleUninstalled, type LifecycleDeps } from '../../connect/lifecycle.ts';
 import type { TokenCache } from '../../oauth/token-cache.ts';
-import type { InstallationStore } from '../../store/installation.ts';
 import type { ErrorContext } from '../error-handler.ts';
 import type { RouteKind } from '../error-status.ts';
 import { jsonBody } from '../json-body.ts';
@@ -12,17 +11,16 @@ import { requestUrlAsAddressed } from '../request-url.ts';
 /**
  * What the lifecycle routes need.
  *
- * @example lifecycleRoutes({ store, appBaseUrl, appKey, now: Date.now, log, tokenCache } satisfies LifecycleRouteDeps)
+ * @example lifecycleRoutes({ lifecycle: { store, appBaseUrl, appKey, bitbucketUrl, origin: 'bitbucket' }, log, tokenCache, verifier } satisfies LifecycleRouteDeps)
  */
 export interface LifecycleRouteDeps {
-  store: InstallationStore;
-  /** The app's public base URL: lifecycle JWTs carry a qsh over the path relative to it. */
-  appBaseUrl: string;
-  appKey: string;
-  now: () => number;
+  /** What `handleInstalled` and `handleUninstalled` take: the store, the app's URLs and key, the rules' options. */
+  lifecycle: LifecycleDeps;
   log: SafeLogger;
   /** Tokens of an uninstalled installation are dropped from it. */
   tokenCache: TokenCache;
+  /** Proves each pending first install, after the 204. */
+  verifier: InstallVerifier;
 }
 
 /** The framework-free request the lifecycle functions take: the URL as Bitbucket addressed (and signed) it. */
@@ -45,33 +43,35 @@ function payloadSecret(body: unknown): string[] {
 }
 
 /**
- * `POST /installed` and `POST /uninstalled`: Bitbucket's lifecycle calls, JWT-verified by the
- * lifecycle functions (src/connect/lifecycle.ts). 204 on success; failures answer JSON
- * `{ error, message }` through the status table: 400 bad payload, 401 bad or missing JWT and
- * forged re-installs, 404 uninstall of a client the app does not know, 413/415 bad bodies.
+ * `POST /installed` and `POST /uninstalled`: Bitbucket's lifecycle calls, checked by the lifecycle
+ * functions (src/connect/lifecycle.ts). 204 on success, and a first install's proof exchange starts
+ * right after (the verifier). Failures answer JSON `{ error, message }` through the status table:
+ * 400 bad payload or another Bitbucket, 401 bad or missing JWT and forged re-installs, 404
+ * uninstall of a client the app does not know (or no longer has), 409 uninstall of an unproven
+ * install, 413/415 bad bodies, 503 too many unproven installs (Bitbucket retries).
  *
- * @example app.use(lifecycleRoutes({ store, appBaseUrl: config.baseUrl, appKey: config.appKey, now, log, tokenCache }))
+ * @example app.use(lifecycleRoutes({ lifecycle, log, tokenCache, verifier }))
  */
 export function lifecycleRoutes(deps: LifecycleRouteDeps): Router {
   const router = Router();
-  const options = { store: deps.store, appBaseUrl: deps.appBaseUrl, appKey: deps.appKey, now: deps.now };
+  const { appBaseUrl } = deps.lifecycle;
 
   const installed: RequestHandler = async (req, res) => {
-    const { installation, outcome } = await handleInstalled(lifecycleRequest(req, deps.appBaseUrl), options);
+    const { installation, outcome } = await handleInstalled(lifecycleRequest(req, appBaseUrl), deps.lifecycle);
     deps.log.info(
       `installed clientKey=${installation.clientKey} outcome=${String(outcome)} id=${String(res.locals.requestId)}`,
       [installation.sharedSecret, ...payloadSecret(req.body)],
     );
     res.status(204).end();
+    // After the answer: Bitbucket may not confirm the installation before it has its 204.
+    if (outcome === 'pending') deps.verifier.verify(installation);
   };
 
   const uninstalled: RequestHandler = async (req, res) => {
-    const { clientKey, removed } = await handleUninstalled(lifecycleRequest(req, deps.appBaseUrl), options);
-    // Verified, but already gone (a concurrent uninstall): the same answer as an unknown client.
-    if (!removed) throw new InstallationUnknownError(clientKey);
+    const { installation } = await handleUninstalled(lifecycleRequest(req, appBaseUrl), deps.lifecycle);
     // Bitbucket revokes the app's tokens on uninstall; the cache must not hand them out.
-    deps.tokenCache.invalidate(clientKey);
-    deps.log.info(`uninstalled clientKey=${clientKey} id=${String(res.locals.requestId)}`);
+    deps.tokenCache.invalidate(installation.clientKey);
+    deps.log.info(`uninstalled clientKey=${installation.clientKey} kept=tombstone id=${String(res.locals.requestId)}`);
     res.status(204).end();
   };
 

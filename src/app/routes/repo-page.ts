@@ -31,6 +31,8 @@ export interface RepoPageDeps {
   apiUrl: string;
   /** The mode's 429 policy (`rateLimitPolicy(config.live)`); the page caps its waits to seconds. */
   rateLimit: RateLimitPolicy;
+  /** Live mode: an installation the simulated Bitbucket made is refused (`ERR_INSTALLATION_SIMULATED`). */
+  live?: boolean;
   now: () => number;
   /** Scripts the page loads, e.g. Bitbucket's `all.js` in live mode. */
   scripts: string[];
@@ -88,7 +90,7 @@ export function repoPage(deps: RepoPageDeps): RequestHandler {
 
     const { token, claims, installation } = await verifyRequest(
       { method: req.method, url: requestUrlAsAddressed(req, deps.appBaseUrl), headers: req.headers },
-      { store: deps.store, appBaseUrl: deps.appBaseUrl, now: deps.now },
+      { store: deps.store, appBaseUrl: deps.appBaseUrl, now: deps.now, live: deps.live },
     );
     const repoUuid = parseRepoUuid(req.query.repoUuid);
     const workspace = installation.principal?.uuid;

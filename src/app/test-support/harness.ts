@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { installApp, type InstallAppOptions, type InstallResult } from '../../../mocks/install.ts';
+import { createMemoryRegistry, type BitbucketRegistry } from '../../../mocks/registry.ts';
 import { loadConfig, type Config } from '../../config.ts';
 import { buildDescriptor } from '../../connect/descriptor.ts';
 import { signProductJwt } from '../../jwt/sign.ts';
@@ -46,7 +47,13 @@ export interface TestApp {
   /** Every log line, info and error, in order. */
   lines: string[];
   server: Server;
-  /** Plays Bitbucket installing the app (signed `installed` call); `response` is the app's answer. */
+  /**
+   * Bitbucket's record of what it installed: `install` signs with the preceding secret from it
+   * (none: an unsigned first install) and records what it issues. A Bitbucket mock started with
+   * `registry.installations` confirms the app's proof exchanges for these.
+   */
+  registry: BitbucketRegistry;
+  /** Plays Bitbucket installing the app, with `registry` (pass `registry: undefined` to forge); `response` is the app's answer. */
   install(o?: Partial<InstallAppOptions>): Promise<InstallResult>;
   /** Signs a JWT the way Bitbucket does for a request to the app (`url` relative to the base URL). */
   productJwt(o: { clientKey: string; sharedSecret: string; method: string; url: string; now?: () => number; expiresIn?: number }): Promise<string>;
@@ -73,8 +80,9 @@ export function testDescriptor(config: Config) {
 }
 
 /**
- * Starts the app. `env` overrides the configuration; `deps` the app's dependencies (a memory store
- * and a fetch that refuses every call by default).
+ * Starts the app. `env` overrides the configuration (default `VERIFY_INSTALLS=0`: first installs
+ * are active at once, for tests of the lifecycle rules; set `VERIFY_INSTALLS: '1'` to prove them);
+ * `deps` the app's dependencies (a memory store and a fetch that refuses every call by default).
  *
  * @example
  * const app = await startTestApp()
@@ -85,7 +93,7 @@ export async function startTestApp(
   o: { env?: NodeJS.ProcessEnv; deps?: Partial<AppDeps>; closeStore?: boolean } = {},
 ): Promise<TestApp> {
   const data = tempDataDir();
-  const config = loadConfig({ BASE_URL: TEST_BASE_URL, DATA_DIR: data.dir, ...o.env });
+  const config = loadConfig({ BASE_URL: TEST_BASE_URL, DATA_DIR: data.dir, VERIFY_INSTALLS: '0', ...o.env });
   const store = o.deps?.store ?? createMemoryStore();
   const lines: string[] = [];
   const logger: Logger = { info: (line) => lines.push(line), error: (line) => lines.push(line) };
@@ -97,13 +105,15 @@ export async function startTestApp(
   });
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const descriptor = testDescriptor(config);
+  const registry = createMemoryRegistry();
   return {
     url,
     config,
     store,
     lines,
     server,
-    install: (options = {}) => installApp({ appBaseUrl: url, descriptor, ...options }),
+    registry,
+    install: (options = {}) => installApp({ appBaseUrl: url, descriptor, registry, ...options }),
     productJwt: (jwt) => signProductJwt({ ...jwt, url: `${config.baseUrl}${jwt.url}`, baseUrl: config.baseUrl }),
     async close() {
       server.closeAllConnections();

@@ -15,7 +15,7 @@ export interface HomeLesson {
 /**
  * What the landing page shows: nothing secret, only counts and public URLs.
  *
- * @example renderHome({ ...view, installations: (await store.list()).length })
+ * @example renderHome({ ...view, installations: await store.count() })
  */
 export interface HomeView {
   appKey: string;

@@ -18,24 +18,47 @@ export interface InstallStatus {
 }
 
 /**
- * The one place that turns what the store holds for a client key into the page's wording. Today
- * the store knows only "stored" or "not stored"; installation states (pending, active, uninstalled)
- * map here too, each with its own headline and advice.
+ * The one place that turns what the store holds for a client key into the page's wording: not
+ * stored, pending (arrived, being proven with a token exchange), active, or uninstalled (a
+ * tombstone). `arrived` is true only for an installation the app can act for.
  *
  * @example
  * installStatus(undefined).arrived // false: "Not arrived yet"
  * installStatus(await store.get(clientKey)).headline
  */
 export function installStatus(installation: Installation | undefined): InstallStatus {
-  if (installation) {
+  if (installation?.state === 'active') {
     return {
       arrived: true,
       headline: 'The installation arrived',
-      detail: "Bitbucket's installed call reached this app, and the app stored the installation.",
+      detail: "Bitbucket's installed call reached this app, and the app proved and stored the installation.",
       next: [
         'Open any repository of the workspace and click JWT Authorization Grant in its navigation.',
         'Run the lessons against it: LIVE=1 npm run lesson 3 (then 4, 5, 6, 7).',
       ],
+    };
+  }
+  if (installation?.state === 'pending') {
+    return {
+      arrived: false,
+      headline: 'Arrived, being verified',
+      detail:
+        "Bitbucket's installed call reached this app. A first install is unsigned, so the app proves it with one token " +
+        'exchange at Bitbucket before it uses it (lesson 2); that has not succeeded yet.',
+      next: [
+        'Check again in a few seconds.',
+        "If it stays pending, look in the app's log for the proof of this client key: Bitbucket must be reachable from the app.",
+      ],
+    };
+  }
+  if (installation?.state === 'uninstalled') {
+    return {
+      arrived: false,
+      headline: 'Uninstalled',
+      detail:
+        'The app holds only a tombstone for this client key: the workspace uninstalled the app, and the app keeps the last ' +
+        'secret so that Bitbucket can sign the next install with it (lesson 2).',
+      next: ['Install the app again from Bitbucket; check this page again afterwards.'],
     };
   }
   return {

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isLabError } from '../../errors.ts';
 import type { Installation, InstallationStore } from '../installation.ts';
-import { makeInstallation } from './installations.ts';
+import { makeInstallation, tombstoneOf } from './installations.ts';
 
 /**
  * The behaviour every {@link InstallationStore} must have, as one suite run against each store,
@@ -196,6 +196,11 @@ export function describeStoreContract(name: string, open: () => InstallationStor
         ['a secret that is too long', { sharedSecret: secret.repeat(40) }, 'sharedSecret'],
         ['a clientKey with a lone surrogate', { clientKey: 'ari:\uD800' }, 'clientKey'],
         ['a missing key', { key: undefined }, 'key'],
+        ['an unknown state', { state: 'suspended' }, 'state'],
+        ['an unknown origin', { origin: 'elsewhere' }, 'origin'],
+        ['an uninstall time on an active installation', { uninstalledAt: '2024-06-01T00:00:00.000Z' }, 'uninstalledAt'],
+        ['a tombstone without its uninstall time', { state: 'uninstalled' }, 'uninstalledAt'],
+        ['a tombstone that keeps its principal', { state: 'uninstalled', uninstalledAt: '2024-06-01T00:00:00.000Z', scopes: undefined }, 'principal'],
       ];
       for (const operation of ['save', 'create'] as const) {
         for (const [what, overrides, field] of cases) {
@@ -231,12 +236,164 @@ export function describeStoreContract(name: string, open: () => InstallationStor
         ['save', () => store.save(installation)],
         ['delete', () => store.delete(installation.clientKey)],
         ['list', () => store.list()],
+        ['replace', () => store.replace({ clientKey: installation.clientKey, sharedSecret: installation.sharedSecret, state: 'active' }, undefined)],
+        ['deleteStalePending', () => store.deleteStalePending('2030-01-01T00:00:00.000Z')],
+        ['listInvalid', () => store.listInvalid()],
+        ['count', () => store.count()],
       ];
       for (const [operation, call] of calls) {
         const error = await rejection(call());
         expect(isLabError(error, 'ERR_STORE_CLOSED')).toBe(true);
         expect((error as Error).message).toContain(`${operation}()`);
       }
+    });
+
+    it('keeps state, origin and a tombstone\'s uninstall time, field for field', async () => {
+      const store = fresh();
+      const pending = makeInstallation('q', { state: 'pending', origin: 'simulated' });
+      const tombstone = tombstoneOf(makeInstallation('r'));
+      await store.save(pending);
+      await store.save(tombstone);
+      expect(await store.get(pending.clientKey)).toStrictEqual(pending);
+      expect(await store.get(tombstone.clientKey)).toStrictEqual(tombstone);
+    });
+
+    it('count and list narrow by state and origin; count counts rows, list orders them by clientKey', async () => {
+      const store = fresh();
+      const rows = [
+        makeInstallation('a', { state: 'pending', origin: 'simulated' }),
+        makeInstallation('b'),
+        makeInstallation('c', { origin: 'simulated' }),
+        tombstoneOf(makeInstallation('d')),
+        makeInstallation('e', { state: 'pending' }),
+      ];
+      for (const row of rows) await store.save(row);
+      expect(await store.count()).toBe(5);
+      expect(await store.count({ state: 'pending' })).toBe(2);
+      expect(await store.count({ origin: 'simulated' })).toBe(2);
+      expect(await store.count({ state: 'active', origin: 'simulated' })).toBe(1);
+      expect(await store.count({ state: 'uninstalled', origin: 'simulated' })).toBe(0);
+      expect((await store.list({ state: 'pending' })).map((i) => i.clientKey)).toStrictEqual([rows[0]!.clientKey, rows[4]!.clientKey]);
+      expect(await store.list({ origin: 'simulated', state: 'active' })).toStrictEqual([rows[2]]);
+      expect(await store.listInvalid()).toStrictEqual([]);
+    });
+
+    describe('create with maxPending', () => {
+      it('refuses a pending installation beyond the bound with ERR_PENDING_LIMIT, storing nothing', async () => {
+        const store = fresh();
+        await store.create(makeInstallation('p1', { state: 'pending' }), { maxPending: 2 });
+        await store.create(makeInstallation('p2', { state: 'pending' }), { maxPending: 2 });
+        const error = await rejection(store.create(makeInstallation('p3', { state: 'pending' }), { maxPending: 2 }));
+        expect(isLabError(error, 'ERR_PENDING_LIMIT')).toBe(true);
+        expect(await store.get(makeInstallation('p3').clientKey)).toBeUndefined();
+        expect(await store.count({ state: 'pending' })).toBe(2);
+      });
+
+      it('counts pending rows only: active ones and tombstones never fill it, and it never bounds them', async () => {
+        const store = fresh();
+        await store.save(makeInstallation('a1'));
+        await store.save(tombstoneOf(makeInstallation('t1')));
+        await store.create(makeInstallation('p1', { state: 'pending' }), { maxPending: 1 });
+        expect(await store.create(makeInstallation('a2'), { maxPending: 1 }), 'an active first install is not bounded').toBe(true);
+        expect(await store.count()).toBe(4);
+      });
+
+      it('answers false for a taken clientKey, even when the bound is reached', async () => {
+        const store = fresh();
+        const pending = makeInstallation('p1', { state: 'pending' });
+        await store.create(pending, { maxPending: 1 });
+        expect(await store.create(makeInstallation('p1', { state: 'pending', sharedSecret: 'another-secret-0123456789' }), { maxPending: 1 })).toBe(false);
+        expect(await store.get(pending.clientKey)).toStrictEqual(pending);
+      });
+
+      it('of many concurrent pending creates, never stores more than the bound', async () => {
+        const store = fresh();
+        const results = await Promise.allSettled(
+          Array.from({ length: 30 }, (_, n) => store.create(makeInstallation(`flood-${n}`, { state: 'pending' }), { maxPending: 5 })),
+        );
+        expect(results.filter((r) => r.status === 'fulfilled' && r.value === true)).toHaveLength(5);
+        for (const result of results) if (result.status === 'rejected') expect(isLabError(result.reason, 'ERR_PENDING_LIMIT')).toBe(true);
+        expect(await store.count({ state: 'pending' })).toBe(5);
+      });
+    });
+
+    describe('replace (compare-and-set)', () => {
+      const expectedOf = (i: Installation) => ({ clientKey: i.clientKey, sharedSecret: i.sharedSecret, state: i.state });
+
+      it('replaces the row it expects, storing the next one as given (installedAt too)', async () => {
+        const store = fresh();
+        const pending = makeInstallation('s', { state: 'pending' });
+        await store.save(pending);
+        const active = makeInstallation('s', { state: 'active', installedAt: '2025-01-01T00:00:00.000Z', updatedAt: '2025-01-01T00:00:00.000Z' });
+        expect(await store.replace(expectedOf(pending), active)).toBe(true);
+        expect(await store.get(pending.clientKey)).toStrictEqual(active);
+      });
+
+      it('changes nothing when the stored secret, the state or the row itself is not what it expects', async () => {
+        const store = fresh();
+        const stored = makeInstallation('s');
+        await store.save(stored);
+        const next = tombstoneOf(stored);
+        expect(await store.replace({ ...expectedOf(stored), sharedSecret: 'an-older-secret-0123456789' }, next)).toBe(false);
+        expect(await store.replace({ ...expectedOf(stored), state: 'pending' }, next)).toBe(false);
+        expect(await store.replace({ ...expectedOf(stored), sharedSecret: 'an-older-secret-0123456789' }, undefined)).toBe(false);
+        expect(await store.get(stored.clientKey)).toStrictEqual(stored);
+        const absent = makeInstallation('absent');
+        expect(await store.replace(expectedOf(absent), absent)).toBe(false);
+        expect(await store.get(absent.clientKey)).toBeUndefined();
+      });
+
+      it('deletes the row it expects when next is undefined', async () => {
+        const store = fresh();
+        const pending = makeInstallation('s', { state: 'pending' });
+        await store.save(pending);
+        expect(await store.replace(expectedOf(pending), undefined)).toBe(true);
+        expect(await store.get(pending.clientKey)).toBeUndefined();
+        expect(await store.replace(expectedOf(pending), undefined)).toBe(false);
+      });
+
+      it('refuses a next installation with another clientKey, or an invalid one, changing nothing', async () => {
+        const store = fresh();
+        const stored = makeInstallation('s');
+        await store.save(stored);
+        const other = await rejection(store.replace(expectedOf(stored), makeInstallation('t')));
+        expect(isLabError(other, 'ERR_STORE_INVALID_INSTALLATION')).toBe(true);
+        const invalid = await rejection(store.replace(expectedOf(stored), { ...stored, sharedSecret: '' }));
+        expect(isLabError(invalid, 'ERR_STORE_INVALID_INSTALLATION')).toBe(true);
+        expect(await store.list()).toStrictEqual([stored]);
+      });
+
+      it('of concurrent replaces from the same expectation, exactly one wins', async () => {
+        const store = fresh();
+        const stored = makeInstallation('s');
+        await store.save(stored);
+        const contenders = Array.from({ length: 20 }, (_, n) => makeInstallation('s', { sharedSecret: `rotated-${n}-0123456789` }));
+        const answers = await Promise.all(contenders.map((next) => store.replace(expectedOf(stored), next)));
+        expect(answers.filter(Boolean)).toHaveLength(1);
+        expect(await store.get(stored.clientKey)).toStrictEqual(contenders[answers.indexOf(true)]);
+      });
+    });
+
+    describe('deleteStalePending', () => {
+      it('deletes pending rows updated before the time given, and nothing else', async () => {
+        const store = fresh();
+        const at = (minute: number) => new Date(Date.UTC(2025, 0, 1, 0, minute)).toISOString();
+        const rows = [
+          makeInstallation('old-pending', { state: 'pending', updatedAt: at(0) }),
+          makeInstallation('new-pending', { state: 'pending', updatedAt: at(10) }),
+          makeInstallation('old-active', { updatedAt: at(0) }),
+          tombstoneOf(makeInstallation('old-tombstone'), at(0)),
+        ];
+        for (const row of rows) await store.save(row);
+        expect(await store.deleteStalePending(at(5))).toBe(1);
+        expect((await store.list()).map((i) => i.clientKey).sort()).toStrictEqual(rows.slice(1).map((i) => i.clientKey).sort());
+        expect(await store.deleteStalePending(at(5))).toBe(0);
+      });
+
+      it('refuses a time that is not one, with ERR_STORE_OPTIONS', async () => {
+        const store = fresh();
+        expect(isLabError(await rejection(store.deleteStalePending('five minutes ago')), 'ERR_STORE_OPTIONS')).toBe(true);
+      });
     });
 
     it('behaves like a map under any sequence of creates, saves and deletes', async () => {

@@ -23,10 +23,22 @@ export function makeInstallation(id: string, overrides: Partial<Installation> = 
       links: { avatar: { href: `https://bitbucket.org/account/workspace-${id}/avatar/` } },
     },
     scopes: ['account', 'repository'],
+    state: 'active',
+    origin: 'bitbucket',
     installedAt: '2024-05-01T10:00:00.000Z',
     updatedAt: '2024-05-01T10:00:00.000Z',
     ...overrides,
   };
+}
+
+/**
+ * The tombstone an uninstall leaves of `installation`: its last secret, nothing that could be served.
+ *
+ * @example await store.save(tombstoneOf(makeInstallation('a')))
+ */
+export function tombstoneOf(installation: Installation, at = '2024-06-01T10:00:00.000Z'): Installation {
+  const { principal: _principal, scopes: _scopes, ...kept } = installation;
+  return { ...kept, principal: undefined, state: 'uninstalled', updatedAt: at, uninstalledAt: at };
 }
 
 /**

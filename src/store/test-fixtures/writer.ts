@@ -5,17 +5,20 @@
  *   node --import tsx writer.ts same-key <dataDir> <id> <count>      saves <count> versions of one row
  *   node --import tsx writer.ts forever <dataDir> <prefix>           saves rows until killed
  *   node --import tsx writer.ts create <dataDir> <prefix> <count>    creates <count> rows, as writer "child"
+ *   node --import tsx writer.ts pending <dataDir> <prefix> <count>   creates <count> pending rows, at most 20 pending in all
  *
  * Prints `ready` once the store is open, then waits for a line on stdin before writing, so the
  * test can start both writers together. Prints `saved <n>` after each save and `done` at the end;
- * `create` prints `won <k>` before `done`: how many of its creates answered true.
+ * `create` and `pending` print `won <k>` before `done`: how many of their creates answered true
+ * (`pending` counts a refusal with ERR_PENDING_LIMIT as a loss).
  */
 import { once } from 'node:events';
+import { isLabError } from '../../errors.ts';
 import { openSqliteStore } from '../sqlite.ts';
 import { makeInstallation, makeVariant } from './installations.ts';
 
 const [mode, dataDir, name, rawCount] = process.argv.slice(2);
-if (!mode || !dataDir || !name) throw new Error('usage: writer.ts <rows|same-key|forever|create> <dataDir> <name> [count]');
+if (!mode || !dataDir || !name) throw new Error('usage: writer.ts <rows|same-key|forever|create|pending> <dataDir> <name> [count]');
 const count = mode === 'forever' ? Number.POSITIVE_INFINITY : Number(rawCount);
 
 const store = openSqliteStore({ dataDir });
@@ -24,6 +27,16 @@ await once(process.stdin, 'data');
 if (mode === 'create') {
   let won = 0;
   for (let n = 0; n < count; n++) if (await store.create(makeVariant(`${name}-${n}`, 'child', n))) won++;
+  process.stdout.write(`won ${won}\n`);
+} else if (mode === 'pending') {
+  let won = 0;
+  for (let n = 0; n < count; n++) {
+    try {
+      if (await store.create(makeInstallation(`${name}-${n}`, { state: 'pending' }), { maxPending: 20 })) won++;
+    } catch (error) {
+      if (!isLabError(error, 'ERR_PENDING_LIMIT')) throw error;
+    }
+  }
   process.stdout.write(`won ${won}\n`);
 } else {
   for (let n = 0; n < count; n++) {
