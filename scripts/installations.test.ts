@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { openSqliteStore } from '../src/store/sqlite.ts';
 import { createMemoryStore } from '../src/store/memory.ts';
-import { makeInstallation, tombstoneOf } from '../src/store/test-fixtures/installations.ts';
+import { openSqliteStore } from '../src/store/sqlite.ts';
+import { makeInstallation, tombstoneOf } from '../test/support/store/installations.ts';
 import { runInstallationsCli } from './installations.ts';
 
 async function run(args: string[], store = createMemoryStore([makeInstallation('a')])) {

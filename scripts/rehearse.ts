@@ -14,13 +14,13 @@
  */
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigError } from '../src/config.ts';
-import { isLabError } from '../src/errors.ts';
 import { FakeOptionsError } from '../mocks/fake-bitbucket/errors.ts';
 import { paths } from '../mocks/fake-bitbucket/paths.ts';
 import { parsePort } from '../mocks/fake-bitbucket/ports.ts';
-import { DEFAULT_APP_PORT, startRehearsal } from '../mocks/fake-bitbucket/rehearsal.ts';
 import { DEFAULT_FAKE_BITBUCKET_PORT } from '../mocks/fake-bitbucket/start.ts';
+import { ConfigError } from '../src/config.ts';
+import { isLabError } from '../src/errors.ts';
+import { DEFAULT_APP_PORT, startRehearsal } from './lib/rehearsal.ts';
 
 /** Beside the project's other data, never inside a live `DATA_DIR`. */
 const REHEARSAL_DATA_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '.data', 'rehearsal');

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRehearsal, type Rehearsal } from '../mocks/fake-bitbucket/rehearsal.ts';
+import { startRehearsal, type Rehearsal } from '../scripts/lib/rehearsal.ts';
 import { chromiumPath, isExecutable, launchChromium } from './support/chromium.ts';
 import { collectLogs } from './support/collect-logs.ts';
 import { guardNetwork } from './support/network-guard.ts';

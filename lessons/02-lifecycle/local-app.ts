@@ -7,9 +7,9 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../../src/app/create-app.ts';
-import { safeLogger } from '../../src/app/logger.ts';
 import { createInstallVerifier } from '../../src/connect/install-verifier.ts';
 import { awaitGate } from '../../src/http/gated-fetch.ts';
+import { safeLogger } from '../../src/log/logger.ts';
 import type { LessonContext } from '../runner/lesson.ts';
 
 /**

@@ -18,6 +18,7 @@ import { TEAMS_IN_SPACE } from '../../mocks/fixtures/accounts.ts';
 import { clientKeyFor } from '../../mocks/fixtures/lifecycle.ts';
 import { repositoryFixtures } from '../../mocks/fixtures/repositories.ts';
 import { installApp } from '../../mocks/install.ts';
+import { labCourse } from '../runner/course.ts';
 import { defineLesson, type LessonContext } from '../runner/lesson.ts';
 import { AppAnswerError, InstallNotStoredError, PageWithoutRepositoryError, RepoUuidFlagError } from './errors.ts';
 
@@ -89,7 +90,7 @@ function onLoopback(app: AppRun, publicUrl: string): string {
   return `${app.running.url}${url.pathname === '/' ? '' : url.pathname}${url.search}`;
 }
 
-/** Undoes the escaping of the app's `html` tag (src/app/views/html.ts). */
+/** Undoes the escaping of the app's `html` tag (src/text/html.ts). */
 function unescapeHtml(text: string): string {
   return text
     .replace(/&#(\d{1,7});/g, (match, code: string) => (Number(code) <= 0x10ffff ? String.fromCodePoint(Number(code)) : match))
@@ -210,6 +211,8 @@ export default defineLesson({
           fetch: keepGate(appFetch, ctx.fetch),
           now: ctx.now,
           logger: { info: (line) => log.push(line), error: (line) => log.push(line) },
+          // What npm start serves beside the app: this course's lessons and notes.
+          course: labCourse({ dataDir: ctx.config.dataDir }),
           port: 0,
           host: '127.0.0.1',
           signals: null,

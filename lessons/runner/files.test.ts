@@ -8,7 +8,7 @@ import { clearProgress, markCompleted, nextLesson, progressPath, readProgress } 
 import { countInstallations, resetLessonData } from './reset.ts';
 import { installationFromPayload, installedPayload } from '../../mocks/fixtures/lifecycle.ts';
 import { createMemoryRegistry } from '../../mocks/registry.ts';
-import { makeInstallation, tombstoneOf } from '../../src/store/test-fixtures/installations.ts';
+import { makeInstallation, tombstoneOf } from '../../test/support/store/installations.ts';
 import { createTranscript, transcriptPath } from './transcript.ts';
 import { redactText } from '../../src/redact.ts';
 

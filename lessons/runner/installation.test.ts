@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { createMemoryStore } from '../../src/store/memory.ts';
-import { makeInstallation, tombstoneOf } from '../../src/store/test-fixtures/installations.ts';
+import { makeInstallation, tombstoneOf } from '../../test/support/store/installations.ts';
 import { latestInstallation, noInstallationError } from './installation.ts';
 
 const at = (minute: number) => new Date(Date.UTC(2026, 0, 1, 0, minute)).toISOString();

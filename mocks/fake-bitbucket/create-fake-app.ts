@@ -1,5 +1,5 @@
 import express, { type Express } from 'express';
-import { requestLog } from '../../src/app/request-log.ts';
+import { requestLog } from '../../src/log/request-log.ts';
 import { fakeErrorHandler, fakeNotFound } from './error-handler.ts';
 import { loopbackHostOnly } from './guard.ts';
 import { mswMiddleware } from './msw-adapter.ts';

@@ -1,7 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import type { SafeLogger } from '../../src/app/logger.ts';
 import { DescriptorError } from '../../src/connect/errors.ts';
 import { isLabError, type LabError } from '../../src/errors.ts';
+import type { SafeLogger } from '../../src/log/logger.ts';
 import { redactText } from '../../src/redact.ts';
 import { FakeInternalError, FormFieldError, InstallRefusedError, PageNotFoundError } from './errors.ts';
 import { renderErrorPage } from './views/error-page.ts';

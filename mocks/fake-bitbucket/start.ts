@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
-import { consoleLogger, safeLogger, type Logger } from '../../src/app/logger.ts';
 import type { ScenarioName } from '../../src/config.ts';
+import { consoleLogger, safeLogger, type Logger } from '../../src/log/logger.ts';
 import { createBitbucketMock, type BitbucketMock } from '../bitbucket.ts';
 import { createFakeApp } from './create-fake-app.ts';
 import { FakeOptionsError } from './errors.ts';

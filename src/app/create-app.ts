@@ -1,16 +1,16 @@
 import express, { Router, type Express } from 'express';
-import { LESSONS_DIR } from '../../lessons/runner/manifest.ts';
 import { rateLimitPolicy } from '../bitbucket/rate-limit.ts';
 import type { Config } from '../config.ts';
 import { buildDescriptor, validateDescriptor } from '../connect/descriptor.ts';
 import { INSTALL_COMPLETE_PATH } from '../connect/install-link.ts';
 import { createInstallVerifier, type InstallVerifier } from '../connect/install-verifier.ts';
+import { consoleLogger, safeLogger, type Logger } from '../log/logger.ts';
+import { requestLog } from '../log/request-log.ts';
 import { createTokenCache, type TokenCache } from '../oauth/token-cache.ts';
 import type { InstallationStore } from '../store/installation.ts';
+import type { Course } from './course.ts';
 import { errorHandler, notFound } from './error-handler.ts';
-import { consoleLogger, safeLogger, type Logger } from './logger.ts';
 import { createRequestRecorder } from './request-recorder.ts';
-import { requestLog } from './request-log.ts';
 import { descriptorRoute } from './routes/descriptor.ts';
 import { healthcheck } from './routes/healthcheck.ts';
 import { homePage } from './routes/home.ts';
@@ -41,8 +41,11 @@ export interface AppDeps {
    * page can show; an injected cache uses its own fetch, so its requests are not shown.
    */
   tokenCache?: TokenCache;
-  /** Where `manifest.json` and the lesson folders are. Default: this checkout's `lessons/`. */
-  lessonsDir?: string;
+  /**
+   * The lessons the home page lists and `/lessons/:n` serves (see `Course`). Default: none, as in
+   * a real app; the lab's entry points pass the lab's course (`lessons/runner/course.ts`).
+   */
+  course?: Course;
   /** Express's `trust proxy` (see `parseTrustProxy`). Default: trust no proxy. */
   trustProxy?: TrustProxy;
   /**
@@ -58,8 +61,10 @@ export interface AppDeps {
 /**
  * Builds the Connect app (Express 5) without listening: descriptor, lifecycle (first installs
  * proven by a token exchange, see `installVerifier`), the repository page, the landing page,
- * lesson notes and the health check, with one error table and one redacted log line per request. The descriptor is built and validated here, so a bad `BASE_URL`
- * or `APP_KEY` fails at start (`ERR_DESCRIPTOR_INVALID`), not at install time.
+ * the lesson notes of a `course` when one is given, and the health check, with one error table and
+ * one redacted log line per request. The descriptor is built and validated here, so a bad
+ * `BASE_URL` or `APP_KEY` fails at start (`ERR_DESCRIPTOR_INVALID`), not at install time.
+ * Bitbucket is whatever answers `fetch` at `config.bitbucketUrl`: the app never starts a mock.
  *
  * @example
  * const app = createApp({ config: loadConfig(process.env), store: createMemoryStore() })
@@ -75,7 +80,6 @@ export function createApp(deps: AppDeps): Express {
     createTokenCache({ exchangeOptions: { fetch: recorder.fetch, bitbucketUrl: config.bitbucketUrl }, now, live: config.live });
   const verifier = deps.installVerifier ?? createInstallVerifier({ store, bitbucketUrl: config.bitbucketUrl, fetch: deps.fetch, now, log });
   const descriptor = validateDescriptor(buildDescriptor({ appKey: config.appKey, baseUrl: config.baseUrl }), { live: config.live });
-  const lessonsDir = deps.lessonsDir ?? LESSONS_DIR;
   const basePath = new URL(config.baseUrl).pathname.replace(/\/+$/, '');
 
   const app = express();
@@ -86,7 +90,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(securityHeaders({ bitbucketUrl: config.bitbucketUrl }));
 
   const routes = Router();
-  routes.get('/', homePage({ config, store, lessonsDir, basePath }));
+  routes.get('/', homePage({ config, store, course: deps.course, basePath }));
   routes.get('/healthcheck', healthcheck({ store, log }));
   routes.get('/atlassian-connect.json', descriptorRoute(descriptor));
   routes.get(INSTALL_COMPLETE_PATH, installComplete({ store, basePath }));
@@ -125,7 +129,7 @@ export function createApp(deps: AppDeps): Express {
       scripts: config.live ? [new URL('/atlassian-connect/all.js', config.bitbucketUrl).href] : [],
     }),
   );
-  routes.get('/lessons/:n', lessonNotes({ lessonsDir, basePath }));
+  if (deps.course) routes.get('/lessons/:n', lessonNotes({ course: deps.course, basePath }));
 
   // BASE_URL may have a path (https://host/app). A proxy that keeps it sends /app/installed, one
   // that strips it sends /installed: both reach the routes, and qsh ignores the context path.

@@ -1,9 +1,9 @@
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import { isLabError, type LabError } from '../errors.ts';
+import type { SafeLogger } from '../log/logger.ts';
 import { redactText } from '../redact.ts';
-import { BadRequestError, InternalError, NotFoundError } from './errors.ts';
 import { httpStatusFor, type RouteKind } from './error-status.ts';
-import type { SafeLogger } from './logger.ts';
+import { BadRequestError, InternalError, NotFoundError } from './errors.ts';
 import { renderErrorPage } from './views/error-page.ts';
 
 /**

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { startTestApp, TEST_BASE_URL, type TestApp } from '../../test/support/app-harness.ts';
 import { installLink } from '../connect/install-link.ts';
-import { startTestApp, TEST_BASE_URL, type TestApp } from './test-support/harness.ts';
 import { installStatus } from './views/install-complete.ts';
 
 const SECRET = 'install-complete-test-secret-0123456789abcdef';

@@ -5,11 +5,11 @@ import { fixtureUuid } from '../../mocks/fixtures/ids.ts';
 import { clientKeyFor, installationFromPayload, installedPayload } from '../../mocks/fixtures/lifecycle.ts';
 import { repositoryFixtures } from '../../mocks/fixtures/repositories.ts';
 import { startMockServer, type MockServer } from '../../mocks/server.ts';
+import { startTestApp, tempDataDir, type TestApp } from '../../test/support/app-harness.ts';
 import { createInstallVerifier, type InstallVerifier } from '../connect/install-verifier.ts';
 import type { Installation, InstallationStore } from '../store/installation.ts';
 import { createMemoryStore } from '../store/memory.ts';
 import { openSqliteStore } from '../store/sqlite.ts';
-import { startTestApp, tempDataDir, type TestApp } from './test-support/harness.ts';
 
 /**
  * First installs proven with the JWT grant, end to end: the app (VERIFY_INSTALLS on), the msw

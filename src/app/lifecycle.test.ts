@@ -3,8 +3,8 @@ import { SignJWT } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { installedPayload, personalInstalledPayload, uninstalledPayload } from '../../mocks/fixtures/lifecycle.ts';
 import { uninstallApp } from '../../mocks/install.ts';
+import { startTestApp, testDescriptor, TEST_BASE_URL, type TestApp } from '../../test/support/app-harness.ts';
 import { queryStringHash } from '../jwt/qsh.ts';
-import { startTestApp, testDescriptor, TEST_BASE_URL, type TestApp } from './test-support/harness.ts';
 
 let app: TestApp;
 beforeEach(async () => {

@@ -1,35 +1,27 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { lessonDir, loadManifest } from '../../lessons/runner/manifest.ts';
+import { startTestApp, TEST_BASE_URL, type TestApp } from '../../test/support/app-harness.ts';
 import type { InstallationStore } from '../store/installation.ts';
 import { createMemoryStore } from '../store/memory.ts';
-import { startTestApp, tempDataDir, TEST_BASE_URL, type TestApp } from './test-support/harness.ts';
+import type { Course } from './course.ts';
 
 const SECRET = 'pages-test-secret-0123456789abcdef-LMN';
 
 let app: TestApp | undefined;
-const cleanups: Array<() => void> = [];
 afterEach(async () => {
   await app?.close();
   app = undefined;
-  for (const cleanup of cleanups.splice(0)) cleanup();
 });
 
-/** A lessons directory with two lessons in the manifest, and notes for the first only. */
-function fixtureLessons(): string {
-  const { dir, remove } = tempDataDir();
-  cleanups.push(remove);
-  writeFileSync(
-    join(dir, 'manifest.json'),
-    JSON.stringify([
-      { number: 1, slug: 'descriptor', title: 'The app descriptor' },
-      { number: 2, slug: 'lifecycle', title: 'The lifecycle' },
-    ]),
-  );
-  mkdirSync(join(dir, '01-descriptor'));
-  writeFileSync(join(dir, '01-descriptor', 'notes.md'), '# The descriptor\n\nThe app serves `atlassian-connect.json` <script>alert(1)</script>.\n');
-  return dir;
+/** A course of two lessons, notes for the first only, and progress as given (read on every call). */
+function fixtureCourse(progress: { completed: number[] } = { completed: [] }): Course {
+  return {
+    lessons: () => [
+      { number: 1, title: 'The app descriptor' },
+      { number: 2, title: 'The lifecycle' },
+    ],
+    progress: () => progress,
+    notes: async (n) => (n === 1 ? '# The descriptor\n\nThe app serves `atlassian-connect.json` <script>alert(1)</script>.\n' : undefined),
+  };
 }
 
 describe('GET /atlassian-connect.json', () => {
@@ -72,14 +64,15 @@ describe('GET /healthcheck', () => {
 
 describe('GET /: the landing page', () => {
   it('lists the lessons with progress, the flow, the URLs and the installation count, no secret', async () => {
-    const lessonsDir = fixtureLessons();
-    app = await startTestApp({ deps: { lessonsDir } });
-    writeFileSync(join(app.config.dataDir, 'progress.json'), JSON.stringify({ completed: [1] }));
+    const progress = { completed: [] as number[] };
+    app = await startTestApp({ deps: { course: fixtureCourse(progress) } });
+    expect(await (await fetch(`${app.url}/`)).text()).toContain('0 of 2 completed');
+    progress.completed = [1];
     await app.install({ sharedSecret: SECRET });
     const response = await fetch(`${app.url}/`);
     expect(response.status).toBe(200);
     const html = await response.text();
-    expect(html).toContain('1 of 2 completed');
+    expect(html, 'progress is asked for on every request').toContain('1 of 2 completed');
     expect(html).toMatch(/<li value="1" class="done"><a href="\/lessons\/1">The app descriptor<\/a>/);
     expect(html).toMatch(/<li value="2"><a href="\/lessons\/2">The lifecycle<\/a>/);
     expect(html).toContain('class="flow-diagram"');
@@ -93,19 +86,22 @@ describe('GET /: the landing page', () => {
     expect(html).not.toContain(SECRET);
   });
 
-  it('shows no progress when progress.json is missing or malformed', async () => {
-    app = await startTestApp({ deps: { lessonsDir: fixtureLessons() } });
-    expect(await (await fetch(`${app.url}/`)).text()).toContain('0 of 2 completed');
-    writeFileSync(join(app.config.dataDir, 'progress.json'), '{not json');
+  it('without a course (a real app copied from src/), has no Lessons section but everything else', async () => {
+    app = await startTestApp();
     const response = await fetch(`${app.url}/`);
     expect(response.status).toBe(200);
-    expect(await response.text()).toContain('0 of 2 completed');
+    const html = await response.text();
+    expect(html).not.toContain('<h2>Lessons</h2>');
+    expect(html).not.toContain('/lessons/');
+    expect(html).toContain('class="flow-diagram"');
+    expect(html).toContain(`${TEST_BASE_URL}/atlassian-connect.json`);
+    expect(html).toMatch(/Installations stored<\/th><td>0</);
   });
 });
 
 describe('GET /lessons/:n', () => {
   it('renders the notes as HTML with navigation, escaping raw HTML in the markdown', async () => {
-    app = await startTestApp({ deps: { lessonsDir: fixtureLessons() } });
+    app = await startTestApp({ deps: { course: fixtureCourse() } });
     const response = await fetch(`${app.url}/lessons/1`);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^text\/html/);
@@ -116,8 +112,8 @@ describe('GET /lessons/:n', () => {
     expect(html).not.toContain('<script>alert(1)</script>');
   });
 
-  it('answers 404 for a lesson without notes and for one not in the manifest', async () => {
-    app = await startTestApp({ deps: { lessonsDir: fixtureLessons() } });
+  it('answers 404 for a lesson without notes and for one not in the course', async () => {
+    app = await startTestApp({ deps: { course: fixtureCourse() } });
     for (const n of ['2', '3', '99']) {
       const response = await fetch(`${app.url}/lessons/${n}`);
       expect(response.status).toBe(404);
@@ -125,22 +121,19 @@ describe('GET /lessons/:n', () => {
     }
   });
 
+  it('answers 404 for every lesson when the app serves no course', async () => {
+    app = await startTestApp();
+    const response = await fetch(`${app.url}/lessons/1`);
+    expect(response.status).toBe(404);
+    expect(await response.text()).toContain('ERR_NOT_FOUND');
+  });
+
   it('answers 400 for a malformed lesson number', async () => {
-    app = await startTestApp({ deps: { lessonsDir: fixtureLessons() } });
+    app = await startTestApp({ deps: { course: fixtureCourse() } });
     for (const n of ['abc', '01', '0', '1.5', '100', '1%00']) {
       const response = await fetch(`${app.url}/lessons/${n}`);
       expect(response.status).toBe(400);
       expect(await response.text()).toContain('ERR_PARAM_INVALID');
-    }
-  });
-
-  it('serves every lesson of this checkout that has notes, and 404 for those without', async () => {
-    app = await startTestApp();
-    for (const entry of loadManifest()) {
-      const hasNotes = existsSync(join(lessonDir(entry), 'notes.md'));
-      const response = await fetch(`${app.url}/lessons/${entry.number}`);
-      expect(response.status).toBe(hasNotes ? 200 : 404);
-      if (hasNotes) expect(await response.text()).toContain(entry.title);
     }
   });
 });
@@ -159,7 +152,7 @@ describe('unknown routes and failures', () => {
   });
 
   it('answers 400, not 500, for a malformed path', async () => {
-    app = await startTestApp();
+    app = await startTestApp({ deps: { course: fixtureCourse() } });
     const response = await fetch(`${app.url}/lessons/%E0%A4%A`, { headers: { Accept: 'application/json' } });
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({ error: 'ERR_BAD_REQUEST' });
@@ -172,7 +165,7 @@ describe('unknown routes and failures', () => {
         throw new Error(`database exploded near sharedSecret=${SECRET}`);
       },
     };
-    app = await startTestApp({ deps: { store: broken, lessonsDir: fixtureLessons() } });
+    app = await startTestApp({ deps: { store: broken, course: fixtureCourse() } });
     const response = await fetch(`${app.url}/`, { headers: { Accept: 'application/json' } });
     expect(response.status).toBe(500);
     const requestId = response.headers.get('x-request-id');

@@ -3,8 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { TEAMS_IN_SPACE } from '../../mocks/fixtures/accounts.ts';
 import { repositoryFixtures } from '../../mocks/fixtures/repositories.ts';
 import { startMockServer, type MockServer } from '../../mocks/server.ts';
+import { startTestApp, TEST_BASE_URL, type TestApp } from '../../test/support/app-harness.ts';
 import type { ScenarioName } from '../config.ts';
-import { startTestApp, TEST_BASE_URL, type TestApp } from './test-support/harness.ts';
 import { readableTime } from './views/repo-page.ts';
 
 const SECRET = 'repo-page-test-secret-0123456789abcdef-QRS';

@@ -1,13 +1,13 @@
 import { EventEmitter } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { installApp } from '../../mocks/install.ts';
+import { noNetworkFetch, tempDataDir, testDescriptor, TEST_BASE_URL } from '../../test/support/app-harness.ts';
 import { loadConfig } from '../config.ts';
+import type { Logger } from '../log/logger.ts';
 import type { Installation, InstallationStore } from '../store/installation.ts';
 import { createMemoryStore } from '../store/memory.ts';
 import { openSqliteStore } from '../store/sqlite.ts';
-import type { Logger } from './logger.ts';
 import { startServer, type RunningServer } from './start-server.ts';
-import { noNetworkFetch, tempDataDir, testDescriptor, TEST_BASE_URL } from './test-support/harness.ts';
 
 const SECRET = 'restart-test-secret-0123456789abcdef-UVW';
 

@@ -1,8 +1,8 @@
 import type { Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createInstallVerifier, type InstallVerifier } from '../connect/install-verifier.ts';
+import { consoleLogger, safeLogger } from '../log/logger.ts';
 import { createApp, type AppDeps } from './create-app.ts';
-import { consoleLogger, safeLogger } from './logger.ts';
 
 /**
  * Something that emits process signals: `process`, or an EventEmitter in tests.

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { makeInstallation } from '../../test/support/store/installations.ts';
 import type { Installation } from '../store/installation.ts';
 import { createMemoryStore } from '../store/memory.ts';
-import { makeInstallation } from '../store/test-fixtures/installations.ts';
 import { createInstallVerifier, type InstallVerifierOptions } from './install-verifier.ts';
 
 const BITBUCKET = 'https://bitbucket.example';

@@ -4,13 +4,13 @@ import { join } from 'node:path';
 import { createQueryStringHash, encodeSymmetric, fromMethodAndUrl } from 'atlassian-jwt';
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
+import { makeInstallation } from '../../test/support/store/installations.ts';
 import { isLabError } from '../errors.ts';
 import { queryStringHash } from '../jwt/qsh.ts';
 import { signProductJwt } from '../jwt/sign.ts';
 import type { Installation, InstallationStore } from '../store/installation.ts';
 import { createMemoryStore } from '../store/memory.ts';
 import { openSqliteStore } from '../store/sqlite.ts';
-import { makeInstallation } from '../store/test-fixtures/installations.ts';
 import { PayloadError } from './errors.ts';
 import { handleInstalled, handleUninstalled, type LifecycleDeps, type LifecycleRequest } from './lifecycle.ts';
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { describeStoreContract } from '../../test/support/store/contract.ts';
+import { makeInstallation } from '../../test/support/store/installations.ts';
 import { isLabError } from '../errors.ts';
 import { createMemoryStore } from './memory.ts';
-import { describeStoreContract } from './test-fixtures/contract.ts';
-import { makeInstallation } from './test-fixtures/installations.ts';
 
 describeStoreContract('memory store', () => createMemoryStore());
 

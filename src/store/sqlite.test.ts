@@ -4,14 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { startFixture } from '../../test/support/store/child.ts';
+import { describeStoreContract } from '../../test/support/store/contract.ts';
+import { isConsistentVariant, makeInstallation, makeVariant } from '../../test/support/store/installations.ts';
 import { isLabError } from '../errors.ts';
 import { StoreVersionError, StoredInstallationInvalidError } from './errors.ts';
 import type { InstallationStore } from './installation.ts';
-import { SCHEMA_VERSION, openSqliteStore } from './sqlite.ts';
-import { startFixture } from './test-fixtures/child.ts';
-import { describeStoreContract } from './test-fixtures/contract.ts';
-import { isConsistentVariant, makeInstallation, makeVariant } from './test-fixtures/installations.ts';
 import { fixtureUuid } from './simulated-accounts.ts';
+import { SCHEMA_VERSION, openSqliteStore } from './sqlite.ts';
 
 const tempDirs: string[] = [];
 const stores: InstallationStore[] = [];

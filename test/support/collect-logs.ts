@@ -1,4 +1,4 @@
-import type { Logger } from '../../src/app/logger.ts';
+import type { Logger } from '../../src/log/logger.ts';
 
 /**
  * A logger per side of a rehearsal that keeps every line in memory, so a test stays quiet and

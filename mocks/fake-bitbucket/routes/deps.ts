@@ -1,4 +1,4 @@
-import type { SafeLogger } from '../../../src/app/logger.ts';
+import type { SafeLogger } from '../../../src/log/logger.ts';
 import type { BitbucketMock } from '../../bitbucket.ts';
 import type { AppRegistry } from '../registry.ts';
 import type { Site } from '../site.ts';

@@ -1,4 +1,4 @@
-import { html, type SafeHtml } from '../../../src/app/views/html.ts';
+import { html, type SafeHtml } from '../../../src/text/html.ts';
 import { paths } from '../paths.ts';
 import type { InstalledApp } from '../registry.ts';
 import type { Site } from '../site.ts';

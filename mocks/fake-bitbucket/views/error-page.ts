@@ -1,4 +1,4 @@
-import { html } from '../../../src/app/views/html.ts';
+import { html } from '../../../src/text/html.ts';
 import { paths } from '../paths.ts';
 import { renderPage } from './layout.ts';
 

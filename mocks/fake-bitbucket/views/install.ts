@@ -1,7 +1,7 @@
-import { html, type SafeHtml } from '../../../src/app/views/html.ts';
 import type { Descriptor } from '../../../src/connect/descriptor.ts';
 import { canonicalRequest } from '../../../src/jwt/qsh.ts';
 import { redactSecret } from '../../../src/redact.ts';
+import { html, type SafeHtml } from '../../../src/text/html.ts';
 import type { InstalledPayload } from '../../fixtures/types.ts';
 import type { DescriptorLocation } from '../descriptor-fetch.ts';
 import { paths } from '../paths.ts';

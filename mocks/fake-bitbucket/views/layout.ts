@@ -1,4 +1,4 @@
-import { html, trustedHtml, type SafeHtml } from '../../../src/app/views/html.ts';
+import { html, trustedHtml, type SafeHtml } from '../../../src/text/html.ts';
 import { TEAMS_IN_SPACE } from '../../fixtures/accounts.ts';
 import { paths } from '../paths.ts';
 

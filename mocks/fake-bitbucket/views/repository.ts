@@ -1,6 +1,6 @@
-import { html, type SafeHtml } from '../../../src/app/views/html.ts';
 import type { PageModule } from '../../../src/connect/descriptor.ts';
 import { redactJwt } from '../../../src/redact.ts';
+import { html, type SafeHtml } from '../../../src/text/html.ts';
 import type { BitbucketRepository } from '../../fixtures/types.ts';
 import { paths } from '../paths.ts';
 import type { InstalledApp } from '../registry.ts';

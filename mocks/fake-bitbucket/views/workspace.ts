@@ -1,5 +1,5 @@
-import { html, type SafeHtml } from '../../../src/app/views/html.ts';
 import { SCENARIOS } from '../../../src/config.ts';
+import { html, type SafeHtml } from '../../../src/text/html.ts';
 import type { MockLogEntry } from '../../state.ts';
 import { paths } from '../paths.ts';
 import type { InstalledApp } from '../registry.ts';

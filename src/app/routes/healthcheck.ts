@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
+import type { SafeLogger } from '../../log/logger.ts';
 import type { InstallationStore } from '../../store/installation.ts';
 import { StoreUnavailableError } from '../errors.ts';
-import type { SafeLogger } from '../logger.ts';
 
 /** A lookup that cannot match a real clientKey (those start with `ari:` or a UUID). */
 const PROBE_CLIENT_KEY = 'healthcheck-probe';

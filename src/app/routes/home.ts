@@ -1,38 +1,37 @@
 import type { RequestHandler } from 'express';
-import { loadManifest } from '../../../lessons/runner/manifest.ts';
-import { readProgress } from '../../../lessons/runner/progress.ts';
 import type { Config } from '../../config.ts';
 import { installLink } from '../../connect/install-link.ts';
 import { renderFlowDiagramHtml } from '../../notes/diagram.ts';
 import type { InstallationStore } from '../../store/installation.ts';
-import { trustedHtml } from '../views/html.ts';
+import { trustedHtml } from '../../text/html.ts';
+import type { Course } from '../course.ts';
 import { renderHome } from '../views/home.ts';
 
 /**
  * What the landing page needs.
  *
- * @example homePage({ config, store, lessonsDir: LESSONS_DIR, basePath: '' } satisfies HomeDeps)
+ * @example homePage({ config, store, course, basePath: '' } satisfies HomeDeps)
  */
 export interface HomeDeps {
   config: Config;
   store: InstallationStore;
-  lessonsDir: string;
+  /** The lessons and progress to list; without one the page lists no lessons. */
+  course?: Course;
   /** The path of BASE_URL, prefixed to the page's links. */
   basePath: string;
 }
 
 /**
- * `GET /`: the landing page. Reads the manifest and `DATA_DIR/progress.json` on every request
- * (both tiny), so lessons completed meanwhile show without a restart; a missing progress file is
- * no progress.
+ * `GET /`: the landing page. Asks the course for its lessons and progress on every request, so
+ * lessons completed meanwhile show without a restart.
  *
- * @example app.get('/', homePage({ config, store, lessonsDir, basePath: '' }))
+ * @example app.get('/', homePage({ config, store, course, basePath: '' }))
  */
 export function homePage(deps: HomeDeps): RequestHandler {
-  const { config } = deps;
+  const { config, course } = deps;
   return async (_req, res) => {
-    const manifest = loadManifest(deps.lessonsDir);
-    const { completed } = readProgress(config.dataDir);
+    const completed = course?.progress().completed ?? [];
+    const lessons = course?.lessons().map((lesson) => ({ number: lesson.number, title: lesson.title, completed: completed.includes(lesson.number) }));
     // Counted by the database: the page never reads (or validates) every row.
     const installations = await deps.store.count();
     res.setHeader('Cache-Control', 'no-cache');
@@ -48,7 +47,7 @@ export function homePage(deps: HomeDeps): RequestHandler {
           installUrl: installLink({ bitbucketUrl: config.bitbucketUrl, baseUrl: config.baseUrl }),
           installations,
           basePath: deps.basePath,
-          lessons: manifest.map((entry) => ({ number: entry.number, title: entry.title, completed: completed.includes(entry.number) })),
+          lessons,
           diagram: trustedHtml(renderFlowDiagramHtml()),
         }),
       );

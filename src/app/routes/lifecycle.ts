@@ -1,11 +1,11 @@
 import { Router, type Request, type RequestHandler } from 'express';
 import type { InstallVerifier } from '../../connect/install-verifier.ts';
 import { handleInstalled, handleUninstalled, type LifecycleDeps } from '../../connect/lifecycle.ts';
+import type { SafeLogger } from '../../log/logger.ts';
 import type { TokenCache } from '../../oauth/token-cache.ts';
 import type { ErrorContext } from '../error-handler.ts';
 import type { RouteKind } from '../error-status.ts';
 import { jsonBody } from '../json-body.ts';
-import type { SafeLogger } from '../logger.ts';
 import { requestUrlAsAddressed } from '../request-url.ts';
 
 /**

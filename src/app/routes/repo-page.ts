@@ -3,6 +3,7 @@ import { createBitbucketClient, encodePathSegment } from '../../bitbucket/client
 import type { RateLimitPolicy } from '../../bitbucket/rate-limit.ts';
 import { isLabError } from '../../errors.ts';
 import { verifyRequest } from '../../jwt/verify.ts';
+import type { SafeLogger } from '../../log/logger.ts';
 import type { AccessToken } from '../../oauth/exchange.ts';
 import type { Restriction, TokenCache } from '../../oauth/token-cache.ts';
 import type { InstallationStore } from '../../store/installation.ts';
@@ -11,7 +12,6 @@ import { httpStatusFor } from '../error-status.ts';
 import { InstallationWithoutPrincipalError, InvalidParameterError } from '../errors.ts';
 import type { RecordedRequest, RequestRecorder } from '../request-recorder.ts';
 import { requestUrlAsAddressed } from '../request-url.ts';
-import type { SafeLogger } from '../logger.ts';
 import { renderRepoPage, type RepositoryView } from '../views/repo-page.ts';
 
 /**

@@ -1,4 +1,4 @@
-import { html, type SafeHtml } from './html.ts';
+import { html, type SafeHtml } from '../../text/html.ts';
 import { renderLayout } from './layout.ts';
 
 /**
@@ -25,7 +25,8 @@ export interface HomeView {
   /** The install link (src/connect/install-link.ts): `descriptor_uri` and `redirect_uri`. */
   installUrl: string;
   installations: number;
-  lessons: HomeLesson[];
+  /** The course's lessons; undefined for an app served without a course (no Lessons section). */
+  lessons: HomeLesson[] | undefined;
   /** The path of BASE_URL, prefixed to the page's links. */
   basePath: string;
   /** The flow diagram, HTML from src/notes/diagram.ts. */
@@ -33,30 +34,21 @@ export interface HomeView {
 }
 
 /**
- * The landing page: the lessons with progress, the flow diagram, the descriptor and install
- * URLs, and how many installations the store holds.
+ * The landing page: the lessons with progress (when a course is served), the flow diagram, the
+ * descriptor and install URLs, and how many installations the store holds.
  *
  * @example res.type('html').send(renderHome(view))
  */
 export function renderHome(view: HomeView): string {
-  const done = view.lessons.filter((lesson) => lesson.completed).length;
   const body = html`
 <p>A Connect app for Bitbucket Cloud, and the lessons that explain it: the app captures the
 <code>installed</code> payload, signs a JWT with its shared secret, swaps it for an access token
 (the JWT grant) and calls the REST API with it.</p>
-<p>Mode: <strong>${view.live ? 'live (real Bitbucket)' : 'offline (the in-process Bitbucket mock)'}</strong>${view.live ? '' : html`, scenario <code>${view.scenario}</code>`}.</p>
+<p>Mode: <strong>${view.live ? 'live (real Bitbucket)' : 'offline (a simulated Bitbucket)'}</strong>${view.live ? '' : html`, scenario <code>${view.scenario}</code>`}.</p>
 <p class="muted">Since February 2, 2026, new Bitbucket Connect apps can no longer be registered or installed;
 live mode serves apps registered before then, offline mode is how everyone else learns the flow.</p>
 
-<h2>Lessons</h2>
-${view.lessons.length === 0
-    ? html`<p class="muted">No lessons listed in lessons/manifest.json.</p>`
-    : html`<p>${done} of ${view.lessons.length} completed. Run one with <code>npm run lesson N</code>.</p>
-<ol class="lessons">${view.lessons.map(
-        (lesson) =>
-          html`<li value="${lesson.number}"${lesson.completed ? html` class="done"` : ''}><a href="${view.basePath}/lessons/${lesson.number}">${lesson.title}</a>${lesson.completed ? html` <span class="ok">(done)</span>` : ''}</li>`,
-      )}</ol>`}
-
+${view.lessons && renderLessons(view.lessons, view.basePath)}
 <h2>The flow</h2>
 ${view.diagram}
 
@@ -71,4 +63,18 @@ ${view.diagram}
 <tr><th>Health</th><td><a href="${view.basePath}/healthcheck">/healthcheck</a></td></tr>
 </table>`;
   return renderLayout({ title: 'jwt-grant-lab', body });
+}
+
+/** The Lessons section: progress, and a link to each lesson's notes. */
+function renderLessons(lessons: HomeLesson[], basePath: string): SafeHtml {
+  const done = lessons.filter((lesson) => lesson.completed).length;
+  return html`<h2>Lessons</h2>
+${lessons.length === 0
+    ? html`<p class="muted">The course lists no lessons.</p>`
+    : html`<p>${done} of ${lessons.length} completed. Run one with <code>npm run lesson N</code>.</p>
+<ol class="lessons">${lessons.map(
+        (lesson) =>
+          html`<li value="${lesson.number}"${lesson.completed ? html` class="done"` : ''}><a href="${basePath}/lessons/${lesson.number}">${lesson.title}</a>${lesson.completed ? html` <span class="ok">(done)</span>` : ''}</li>`,
+      )}</ol>`}
+`;
 }

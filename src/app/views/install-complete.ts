@@ -1,5 +1,5 @@
 import type { Installation } from '../../store/installation.ts';
-import { html } from './html.ts';
+import { html } from '../../text/html.ts';
 import { renderLayout } from './layout.ts';
 
 /**

@@ -1,4 +1,4 @@
-import { html, trustedHtml, type SafeHtml } from './html.ts';
+import { html, trustedHtml, type SafeHtml } from '../../text/html.ts';
 
 /** Kept inline and small: the pages must render inside Bitbucket's iframe with no extra requests. */
 const STYLE = `

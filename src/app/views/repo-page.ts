@@ -1,8 +1,8 @@
 import type { JwtClaims } from '../../jwt/verify.ts';
 import type { AccessToken } from '../../oauth/exchange.ts';
 import { redactJwt, redactSecret } from '../../redact.ts';
+import { html, type SafeHtml } from '../../text/html.ts';
 import type { RecordedRequest } from '../request-recorder.ts';
-import { html, type SafeHtml } from './html.ts';
 import { renderLayout } from './layout.ts';
 
 /**

@@ -13,8 +13,8 @@
  * (`pending` counts a refusal with ERR_PENDING_LIMIT as a loss).
  */
 import { once } from 'node:events';
-import { isLabError } from '../../errors.ts';
-import { openSqliteStore } from '../sqlite.ts';
+import { isLabError } from '../../../src/errors.ts';
+import { openSqliteStore } from '../../../src/store/sqlite.ts';
 import { makeInstallation, makeVariant } from './installations.ts';
 
 const [mode, dataDir, name, rawCount] = process.argv.slice(2);

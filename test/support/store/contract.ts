@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isLabError } from '../../errors.ts';
-import type { Installation, InstallationStore } from '../installation.ts';
+import { isLabError } from '../../../src/errors.ts';
+import type { Installation, InstallationStore } from '../../../src/store/installation.ts';
 import { makeInstallation, tombstoneOf } from './installations.ts';
 
 /**

@@ -2,8 +2,8 @@ import { redactSecret, redactText } from '../redact.ts';
 import { escapeCodePoint, neutralizeFormatCharacters } from '../text/format-characters.ts';
 
 /**
- * Where the app writes its log lines. Inject one to capture lines in tests; the default writes
- * to stdout (info) and stderr (errors).
+ * Where a server (the app, the fake Bitbucket) writes its log lines. Inject one to capture lines in
+ * tests; the default writes to stdout (info) and stderr (errors).
  *
  * @example
  * const lines: string[] = []
@@ -15,7 +15,7 @@ export interface Logger {
 }
 
 /**
- * A {@link Logger} that redacts every line before it leaves the app.
+ * A {@link Logger} that redacts every line before it leaves the process.
  *
  * @example log.info(`installed clientKey=${clientKey}`, [payload.sharedSecret])
  */
@@ -50,8 +50,8 @@ export function sanitizeLogLine(line: string, secrets: Iterable<string | undefin
 }
 
 /**
- * Wraps a logger so every line is passed through {@link sanitizeLogLine}: the app logs through
- * this wrapper only, so no handler can forget to redact.
+ * Wraps a logger so every line is passed through {@link sanitizeLogLine}: the app and the fake
+ * Bitbucket log through this wrapper only, so no handler can forget to redact.
  *
  * @example
  * const log = safeLogger(consoleLogger())

@@ -1,23 +1,26 @@
 /**
- * `npm start`: the Connect app, on `PORT` (default 3000).
+ * `npm start`: the Connect app (src/app), on `PORT` (default 3000), with the lab wired around it:
+ * the lessons' course on its home page and at `/lessons/:n`, and offline, Bitbucket.
  *
  * Configuration comes from the environment (src/config.ts), plus `TRUST_PROXY` (see
- * trust-proxy.ts; `TRUST_PROXY=loopback` behind ngrok). Offline (the default), Bitbucket is the
- * in-process mock, which answers for the installations the simulated Bitbucket made
- * (`DATA_DIR/simulated-bitbucket.db`, kept by the lessons; or, with BITBUCKET_URL on loopback,
- * `npm run fake-bitbucket`); `LIVE=1` talks to real Bitbucket. Installations persist in `DATA_DIR/installations.db` (SQLite), so a restart keeps
- * them and a re-install must still be signed with the stored secret.
+ * src/app/trust-proxy.ts; `TRUST_PROXY=loopback` behind ngrok). Offline (the default), Bitbucket
+ * is the in-process mock started here, which answers for the installations the simulated
+ * Bitbucket made (`DATA_DIR/simulated-bitbucket.db`, kept by the lessons; or, with BITBUCKET_URL
+ * on loopback, `npm run fake-bitbucket`); `LIVE=1` talks to real Bitbucket. The app itself only
+ * calls `fetch` and never knows which one answers. Installations persist in
+ * `DATA_DIR/installations.db` (SQLite), so a restart keeps them and a re-install must still be
+ * signed with the stored secret.
  *
  * Exit codes: 0 after SIGTERM/SIGINT, 2 for invalid configuration, 1 for any other start failure.
  */
-import { startOfflineMock } from '../../lessons/runner/mock.ts';
-import { ConfigError, loadConfig } from '../config.ts';
-import type { Config } from '../config.ts';
-import { isLabError } from '../errors.ts';
-import { isLoopbackUrl } from '../http/loopback.ts';
-import { openSqliteStore } from '../store/sqlite.ts';
-import { startServer } from './start-server.ts';
-import { parseTrustProxy } from './trust-proxy.ts';
+import { labCourse } from '../lessons/runner/course.ts';
+import { startOfflineMock } from '../lessons/runner/mock.ts';
+import { startServer } from '../src/app/start-server.ts';
+import { parseTrustProxy } from '../src/app/trust-proxy.ts';
+import { ConfigError, loadConfig, type Config } from '../src/config.ts';
+import { isLabError } from '../src/errors.ts';
+import { isLoopbackUrl } from '../src/http/loopback.ts';
+import { openSqliteStore } from '../src/store/sqlite.ts';
 
 /** A start failure as one readable line: the message of our errors, never a stack. */
 function fail(error: unknown): never {
@@ -47,7 +50,7 @@ async function main(): Promise<void> {
   const store = openSqliteStore({ dataDir: config.dataDir });
   try {
     const offline = needsInProcessMock(config) ? await startOfflineMock({ config, now: Date.now }) : undefined;
-    const running = await startServer({ config, store, trustProxy });
+    const running = await startServer({ config, store, trustProxy, course: labCourse({ dataDir: config.dataDir }) });
     // The mock stops with the server, after in-flight requests (which may be talking to it).
     running.server.once('close', () => void offline?.stop());
   } catch (error) {

@@ -1,18 +1,20 @@
 import { createServer, type Server } from 'node:http';
+import { labCourse } from '../../lessons/runner/course.ts';
+import { waitForHealthy } from '../../mocks/fake-bitbucket/health.ts';
+import { closeGracefully, listenOnLoopback } from '../../mocks/fake-bitbucket/ports.ts';
+import { DEFAULT_FAKE_BITBUCKET_PORT, startFakeBitbucket, type RunningFakeBitbucket } from '../../mocks/fake-bitbucket/start.ts';
 import { createApp } from '../../src/app/create-app.ts';
-import { consoleLogger, safeLogger, type Logger } from '../../src/app/logger.ts';
-import { createInstallVerifier, type InstallVerifier } from '../../src/connect/install-verifier.ts';
 import { loadConfig } from '../../src/config.ts';
+import { createInstallVerifier, type InstallVerifier } from '../../src/connect/install-verifier.ts';
+import { consoleLogger, safeLogger, type Logger } from '../../src/log/logger.ts';
 import type { InstallationStore } from '../../src/store/installation.ts';
 import { openSqliteStore } from '../../src/store/sqlite.ts';
-import { waitForHealthy } from './health.ts';
-import { closeGracefully, listenOnLoopback } from './ports.ts';
-import { DEFAULT_FAKE_BITBUCKET_PORT, startFakeBitbucket, type RunningFakeBitbucket } from './start.ts';
 
 /**
  * The offline rehearsal: the lab's Connect app and the fake Bitbucket, in this process, wired to
- * each other as the app and bitbucket.org are in live mode. `npm run rehearse` runs it; the
- * browser test drives it.
+ * each other as the app and bitbucket.org are in live mode. `npm run rehearse` (scripts/rehearse.ts)
+ * runs it; the browser test drives it. It lives with the entry points, not in mocks/: the fake
+ * knows no app, and this is where the two meet.
  *
  * In-process, not `npm start` in a child process: offline, `npm start` answers Bitbucket calls
  * with its own in-process mock, so the fake's token endpoint and API would never be called.
@@ -140,7 +142,7 @@ export async function startRehearsal(o: RehearsalOptions): Promise<Rehearsal> {
 
     const appLogger = logger('app');
     verifier = createInstallVerifier({ store, bitbucketUrl: config.bitbucketUrl, now, log: safeLogger(appLogger) });
-    const app = createApp({ config, store, now, logger: appLogger, installVerifier: verifier });
+    const app = createApp({ config, store, now, logger: appLogger, installVerifier: verifier, course: labCourse({ dataDir: o.dataDir }) });
     appServer.on('request', app);
 
     await Promise.all([waitForHealthy(`${appUrl}/healthcheck`), waitForHealthy(`${fake.url}/healthcheck`)]);

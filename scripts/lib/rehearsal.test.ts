@@ -3,11 +3,11 @@ import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { closeGracefully, listenOnLoopback } from '../../mocks/fake-bitbucket/ports.ts';
+import { installThroughPages } from '../../mocks/fake-bitbucket/test-support.ts';
 import { collectLogs } from '../../test/support/collect-logs.ts';
 import { guardNetwork } from '../../test/support/network-guard.ts';
-import { closeGracefully, listenOnLoopback } from './ports.ts';
 import { startRehearsal } from './rehearsal.ts';
-import { installThroughPages } from './test-support.ts';
 
 describe('startRehearsal', () => {
   let unguard: () => void;
@@ -38,6 +38,8 @@ describe('startRehearsal', () => {
       expect(csp).toContain(`frame-ancestors 'self' https://bitbucket.org ${rehearsal.fakeUrl}`);
       expect(await (await fetch(`${rehearsal.fakeUrl}/site/addons/install`)).text()).toContain(`value="${rehearsal.appUrl}"`);
       expect(rehearsal.fake.mock.state.scenario).toBe('slow');
+      // The lesson notes the rehearse command points to: the app is given the lab's course.
+      expect((await fetch(`${rehearsal.appUrl}/lessons/1`)).status).toBe(200);
     } finally {
       await rehearsal.close();
     }

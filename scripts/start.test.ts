@@ -2,15 +2,16 @@ import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { installApp, uninstallApp } from '../../mocks/install.ts';
-import { openSimulatedRegistry } from '../../mocks/registry.ts';
-import { loadConfig } from '../config.ts';
-import type { Installation } from '../store/installation.ts';
-import { openSqliteStore } from '../store/sqlite.ts';
-import { tempDataDir, testDescriptor } from './test-support/harness.ts';
+import { loadManifest } from '../lessons/runner/manifest.ts';
+import { installApp, uninstallApp } from '../mocks/install.ts';
+import { openSimulatedRegistry } from '../mocks/registry.ts';
+import { loadConfig } from '../src/config.ts';
+import type { Installation } from '../src/store/installation.ts';
+import { openSqliteStore } from '../src/store/sqlite.ts';
+import { tempDataDir, testDescriptor } from '../test/support/app-harness.ts';
 
-/** `npm start` as a child process: `node --import tsx src/app/server.ts`. */
-const ENTRY = fileURLToPath(new URL('./server.ts', import.meta.url));
+/** `npm start` as a child process: `node --import tsx scripts/start.ts`. */
+const ENTRY = fileURLToPath(new URL('./start.ts', import.meta.url));
 
 const cleanups: Array<() => void> = [];
 afterEach(() => {
@@ -50,7 +51,7 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-describe('npm start (src/app/server.ts)', () => {
+describe('npm start (scripts/start.ts)', () => {
   it('exits 2 with the message, and no stack, on invalid configuration', async () => {
     const data = tempDataDir();
     cleanups.push(data.remove);
@@ -69,7 +70,7 @@ describe('npm start (src/app/server.ts)', () => {
     expect(started.output().stderr).toContain('ERR_DESCRIPTOR_INVALID');
   });
 
-  it('serves, then shuts down cleanly on SIGTERM (exit 0)', async () => {
+  it('serves, with the lessons on its home page and their notes, then shuts down cleanly on SIGTERM (exit 0)', async () => {
     const data = tempDataDir();
     cleanups.push(data.remove);
     const port = await freePort();
@@ -77,6 +78,11 @@ describe('npm start (src/app/server.ts)', () => {
     await started.waitFor('listening');
     const response = await fetch(`http://127.0.0.1:${port}/healthcheck`);
     expect(await response.text()).toBe('OK');
+    const lessons = loadManifest();
+    const home = await (await fetch(`http://127.0.0.1:${port}/`)).text();
+    expect(home, 'the lab passes its course to the app').toContain(`0 of ${lessons.length} completed`);
+    const notes = await fetch(`http://127.0.0.1:${port}/lessons/1`);
+    expect([notes.status, await notes.text()]).toEqual([200, expect.stringContaining(lessons[0]!.title)]);
     started.child.kill('SIGTERM');
     expect(await started.exited).toBe(0);
     expect(started.output().stdout).toContain('shutdown complete');

@@ -1,4 +1,4 @@
-import type { Installation } from '../installation.ts';
+import type { Installation } from '../../../src/store/installation.ts';
 
 /**
  * A valid installation for tests, shaped like a real `installed` payload (docs/protocol.md §6), unique

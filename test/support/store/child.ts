@@ -19,7 +19,7 @@ export interface FixtureProcess {
 }
 
 /**
- * Runs `src/store/test-fixtures/<script>` with `node --import tsx`, so tests exercise a real second
+ * Runs `test/support/store/<script>` with `node --import tsx`, so tests exercise a real second
  * process (its own SQLite connection and locks), not a second handle in this one.
  *
  * @example

@@ -3,15 +3,15 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { installApp, type InstallAppOptions, type InstallResult } from '../../../mocks/install.ts';
-import { createMemoryRegistry, type BitbucketRegistry } from '../../../mocks/registry.ts';
-import { loadConfig, type Config } from '../../config.ts';
-import { buildDescriptor } from '../../connect/descriptor.ts';
-import { signProductJwt } from '../../jwt/sign.ts';
-import type { InstallationStore } from '../../store/installation.ts';
-import { createMemoryStore } from '../../store/memory.ts';
-import { createApp, type AppDeps } from '../create-app.ts';
-import type { Logger } from '../logger.ts';
+import { installApp, type InstallAppOptions, type InstallResult } from '../../mocks/install.ts';
+import { createMemoryRegistry, type BitbucketRegistry } from '../../mocks/registry.ts';
+import { createApp, type AppDeps } from '../../src/app/create-app.ts';
+import { loadConfig, type Config } from '../../src/config.ts';
+import { buildDescriptor } from '../../src/connect/descriptor.ts';
+import { signProductJwt } from '../../src/jwt/sign.ts';
+import type { Logger } from '../../src/log/logger.ts';
+import type { InstallationStore } from '../../src/store/installation.ts';
+import { createMemoryStore } from '../../src/store/memory.ts';
 
 /**
  * The app under test, listening on 127.0.0.1 on a free port, with a captured log. Tests talk to it

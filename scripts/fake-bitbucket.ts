@@ -12,10 +12,10 @@
  *
  * Exit codes: 0 after SIGTERM/SIGINT, 2 for invalid configuration, 1 for any other start failure.
  */
-import { ConfigError, loadConfig } from '../../src/config.ts';
-import { isLabError } from '../../src/errors.ts';
-import { parsePort } from './ports.ts';
-import { DEFAULT_FAKE_BITBUCKET_PORT, startFakeBitbucket } from './start.ts';
+import { parsePort } from '../mocks/fake-bitbucket/ports.ts';
+import { DEFAULT_FAKE_BITBUCKET_PORT, startFakeBitbucket } from '../mocks/fake-bitbucket/start.ts';
+import { ConfigError, loadConfig } from '../src/config.ts';
+import { isLabError } from '../src/errors.ts';
 
 /** A start failure as one readable line, never a stack. */
 function fail(error: unknown): never {
