@@ -1,12 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { asLive, lessonSteps } from '../runner/lesson-test-kit.ts';
 import { createTestContext, type TestContext } from '../runner/test-context.ts';
 import lesson from './lesson.ts';
 
-function step(title: string) {
-  const found = lesson.steps.find((s) => s.title === title);
-  if (!found) throw new Error(`lesson 1 has no step "${title}"`);
-  return found;
-}
+const { step } = lessonSteps(lesson);
 
 describe('Lesson 1: the app descriptor (BASE_URL default, offline)', () => {
   let ctx: TestContext;
@@ -100,7 +97,7 @@ describe('Lesson 1 with --base-url', () => {
     const ctx = await createTestContext({ mock: false });
     try {
       // Live mode without the network: only the validation step, which makes no request.
-      const live = { ...ctx, live: true, config: { ...ctx.config, live: true } };
+      const live = asLive(ctx);
       await expect(step('Validate it as Bitbucket would').run(live), 'live Bitbucket refuses an http baseUrl').rejects.toMatchObject({
         code: 'ERR_DESCRIPTOR_INVALID',
       });

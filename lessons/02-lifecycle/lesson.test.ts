@@ -7,6 +7,7 @@ import { StoreUnwritableError } from '../../src/store/errors.ts';
 import { TEAMS_IN_SPACE } from '../../mocks/fixtures/accounts.ts';
 import { installationFromPayload, installedPayload, clientKeyFor } from '../../mocks/fixtures/lifecycle.ts';
 import type { HttpExchange } from '../runner/exchange.ts';
+import { asLive, flat, lessonSteps } from '../runner/lesson-test-kit.ts';
 import { createTestContext, type TestContext } from '../runner/test-context.ts';
 import lesson from './lesson.ts';
 
@@ -14,11 +15,7 @@ const APP_KEY = 'jwt-grant-tutorial';
 const CLIENT_KEY = clientKeyFor(TEAMS_IN_SPACE.uuid, APP_KEY);
 const START = Date.parse('2026-01-01T00:00:00Z');
 
-function step(title: string) {
-  const found = lesson.steps.find((s) => s.title === title);
-  if (!found) throw new Error(`lesson 2 has no step "${title}"`);
-  return found;
-}
+const { step } = lessonSteps(lesson);
 
 /** A clock the tests move forward, so a re-install gets a later updatedAt than the install. */
 function steppingClock() {
@@ -30,11 +27,6 @@ function jwtOf(exchange: HttpExchange | undefined): string {
   const authorization = exchange?.request.headers.find(([name]) => name === 'authorization')?.[1] ?? '';
   expect(authorization, 'lifecycle calls carry Authorization: JWT <token>').toMatch(/^JWT eyJ/);
   return authorization.slice('JWT '.length);
-}
-
-/** The output with line wrapping undone, for phrases that may wrap. */
-function flat(text: string): string {
-  return text.replace(/[\s▌]+/g, ' ');
 }
 
 function bodyOf(exchange: HttpExchange | undefined): Record<string, unknown> {
@@ -314,12 +306,10 @@ describe('Lesson 2 when something goes wrong', () => {
 });
 
 describe('Lesson 2 with LIVE=1', () => {
-  const live = (ctx: TestContext) => ({ ...ctx, live: true, config: { ...ctx.config, live: true } });
-
   it('Step 1 says exactly how to get an installation from real Bitbucket when there is none', async () => {
     const ctx = await createTestContext({ mock: false });
     try {
-      const run = step('Receive the first install: no JWT, then the app proves it').run(live(ctx));
+      const run = step('Receive the first install: no JWT, then the app proves it').run(asLive(ctx));
       await expect(run, 'no simulation live: the learner is told what to do').rejects.toMatchObject({ code: 'ERR_NO_INSTALLATION' });
       const message = await run.then(
         () => '',
@@ -336,7 +326,7 @@ describe('Lesson 2 with LIVE=1', () => {
     const simulated = installationFromPayload(installedPayload({ appKey: APP_KEY, sharedSecret: 'simulated-secret-0123456789abcdef' }));
     const ctx = await createTestContext({ mock: false, installations: [simulated] });
     try {
-      const error = await step('Receive the first install: no JWT, then the app proves it').run(live(ctx)).then(
+      const error = await step('Receive the first install: no JWT, then the app proves it').run(asLive(ctx)).then(
         () => undefined,
         (e: Error & { code?: string }) => e,
       );
@@ -352,7 +342,7 @@ describe('Lesson 2 with LIVE=1', () => {
     const installation: Installation = installationFromPayload(installedPayload({ appKey: APP_KEY, sharedSecret }), { now: () => START, origin: 'bitbucket' });
     const ctx = await createTestContext({ mock: false, installations: [installation] });
     try {
-      for (const s of lesson.steps) await s.run(live(ctx));
+      for (const s of lesson.steps) await s.run(asLive(ctx));
       const out = ctx.output();
       expect(out, 'the installation is listed').toContain(CLIENT_KEY);
       expect(out, 'with the length of its secret only').toContain(`(stored, ${sharedSecret.length} characters, never shown)`);

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redactSecret } from '../../src/redact.ts';
 import { openSqliteStore } from '../../src/store/sqlite.ts';
 import { installationFromPayload, installedPayload } from '../../mocks/fixtures/lifecycle.ts';
+import { flat, lessonSteps } from '../runner/lesson-test-kit.ts';
 import { runLessonScript } from '../runner/run-script.ts';
 import { createTestContext, type TestContext } from '../runner/test-context.ts';
 import lesson from './lesson.ts';
@@ -19,16 +20,7 @@ const EXAMPLE_URL =
   'https://api.bitbucket.org/2.0/repositories/teamsinspace?sort=-updated_on&role=member&fields=values.slug&fields=next&q=name+~+%22lab+(2026)%22&jwt=eyJ0eXAiOiJKV1QifQ';
 const installation = installationFromPayload(installedPayload({ appKey: APP_KEY, sharedSecret: SHARED_SECRET }), { now: () => NOW });
 
-function step(title: string) {
-  const found = lesson.steps.find((s) => s.title === title);
-  if (!found) throw new Error(`lesson 3 has no step "${title}"`);
-  return found;
-}
-
-/** The output with line wrapping undone, for phrases that may wrap. */
-function flat(text: string): string {
-  return text.replace(/[\s▌]+/g, ' ');
-}
+const { step } = lessonSteps(lesson);
 
 describe('Lesson 3: signing a JWT', () => {
   let ctx: TestContext;

@@ -1,40 +1,19 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { installationFromPayload, installedPayload } from '../../mocks/fixtures/lifecycle.ts';
 import { DEFAULT_SCOPES } from '../../src/connect/descriptor.ts';
 import { decodeUnverified } from '../../src/jwt/verify.ts';
-import { openSqliteStore } from '../../src/store/sqlite.ts';
+import { asLive, dataDirWith, lessonSteps, passedSteps, TEST_NOW, testInstallation } from '../runner/lesson-test-kit.ts';
 import { runLessonScript } from '../runner/run-script.ts';
 import { createTestContext, type TestContext } from '../runner/test-context.ts';
 import lesson from './lesson.ts';
 
-const SHARED_SECRET = 'lesson-4-test-shared-secret-0123456789abcdef';
-const NOW = Date.parse('2026-01-01T00:00:00Z');
-const installation = installationFromPayload(installedPayload({ appKey: 'jwt-grant-tutorial', sharedSecret: SHARED_SECRET }), {
-  // What the lab's descriptor names (lesson 1); a descriptor naming none would be granted every scope.
-  scopes: [...DEFAULT_SCOPES],
-  now: () => NOW,
-});
-
-function step(title: string) {
-  const found = lesson.steps.find((s) => s.title === title);
-  if (!found) throw new Error(`lesson 4 has no step "${title}"`);
-  return found;
-}
-
-/** The output a step adds, run after the steps before it. */
-async function runStep(ctx: TestContext, title: string): Promise<string> {
-  const before = ctx.output().length;
-  await step(title).run(ctx);
-  return ctx.output().slice(before);
-}
+// What the lab's descriptor names (lesson 1); a descriptor naming none would be granted every scope.
+const installation = testInstallation(4, { scopes: [...DEFAULT_SCOPES] });
+const { step, run } = lessonSteps(lesson);
 
 describe('Lesson 4: swapping the JWT for an access token (offline)', () => {
   let ctx: TestContext;
   beforeAll(async () => {
-    ctx = await createTestContext({ installations: [installation], now: () => NOW });
+    ctx = await createTestContext({ installations: [installation], now: () => TEST_NOW });
   });
   afterAll(() => ctx.close());
 
@@ -53,7 +32,7 @@ describe('Lesson 4: swapping the JWT for an access token (offline)', () => {
   });
 
   it('Step 1: Swap a signed JWT for an access token', async () => {
-    const out = await runStep(ctx, 'Swap a signed JWT for an access token');
+    const { out } = await run(ctx, 'Swap a signed JWT for an access token');
     const exchange = ctx.exchanges.at(-1);
     expect(exchange?.request.method, 'the JWT grant is a POST').toBe('POST');
     expect(exchange?.request.url, 'to the token endpoint on the web origin, not the API').toBe('https://bitbucket.org/site/oauth2/access_token');
@@ -70,7 +49,7 @@ describe('Lesson 4: swapping the JWT for an access token (offline)', () => {
   });
 
   it('Step 2: Write the same request as raw HTTP and as curl', async () => {
-    const out = await runStep(ctx, 'Write the same request as raw HTTP and as curl');
+    const { out } = await run(ctx, 'Write the same request as raw HTTP and as curl');
     expect(out, 'the raw request line has the path only; the host goes in Host').toContain('POST /site/oauth2/access_token HTTP/1.1');
     expect(out).toContain('Host: bitbucket.org');
     expect(out, 'curl sends the JWT with -H and the JWT scheme').toMatch(/-H 'Authorization: JWT eyJ[\w-]+\.eyJ[\w-]+\.[\w-]{4}…\(\d+ chars\)'/);
@@ -80,7 +59,7 @@ describe('Lesson 4: swapping the JWT for an access token (offline)', () => {
   });
 
   it('Step 3: Read the token response field by field', async () => {
-    const out = await runStep(ctx, 'Read the token response field by field');
+    const { out } = await run(ctx, 'Read the token response field by field');
     const token = JSON.parse(ctx.exchanges[0]?.response?.body ?? '{}') as { access_token?: string };
     expect(token.access_token, 'the mock issued a token').toBeTruthy();
     expect(out, 'the access token never appears whole').not.toContain(token.access_token);
@@ -96,7 +75,7 @@ describe('Lesson 4: swapping the JWT for an access token (offline)', () => {
   });
 
   it('Step 4: Mistake: the Bearer scheme instead of JWT', async () => {
-    const out = await runStep(ctx, 'Mistake: the Bearer scheme instead of JWT');
+    const { out } = await run(ctx, 'Mistake: the Bearer scheme instead of JWT');
     const exchange = ctx.exchanges.at(-1);
     expect(exchange?.request.headers.find(([name]) => name === 'authorization')?.[1], 'the broken request went on the wire').toMatch(/^Bearer eyJ/);
     expect(exchange?.response?.status, 'answered as a request without client credentials: 400, as captured (docs/protocol.md section 2)').toBe(400);
@@ -108,7 +87,7 @@ describe('Lesson 4: swapping the JWT for an access token (offline)', () => {
   });
 
   it('Step 5: Mistake: an expired JWT', async () => {
-    const out = await runStep(ctx, 'Mistake: an expired JWT');
+    const { out } = await run(ctx, 'Mistake: an expired JWT');
     expect(ctx.exchanges.at(-1)?.response?.status, "the mock's choice for a JWT that is no longer valid").toBe(400);
     expect(out, 'the server says why').toContain('JWT expired');
     expect(out).toContain('ERR_GRANT_INVALID');
@@ -116,7 +95,7 @@ describe('Lesson 4: swapping the JWT for an access token (offline)', () => {
   });
 
   it('Step 6: Mistake: a JWT signed with the wrong secret', async () => {
-    const out = await runStep(ctx, 'Mistake: a JWT signed with the wrong secret');
+    const { out } = await run(ctx, 'Mistake: a JWT signed with the wrong secret');
     expect(ctx.exchanges.at(-1)?.response?.status, 'a bad signature does not establish the client').toBe(401);
     expect(out).toContain('Invalid JWT signature');
     expect(out).toContain('ERR_GRANT_UNAUTHORIZED_CLIENT');
@@ -124,7 +103,7 @@ describe('Lesson 4: swapping the JWT for an access token (offline)', () => {
   });
 
   it('Step 7: Mistake: no grant_type in the body', async () => {
-    const out = await runStep(ctx, 'Mistake: no grant_type in the body');
+    const { out } = await run(ctx, 'Mistake: no grant_type in the body');
     const exchange = ctx.exchanges.at(-1);
     expect(exchange?.request.body, 'the form went empty').toBe('');
     expect(exchange?.response?.status).toBe(400);
@@ -135,7 +114,7 @@ describe('Lesson 4: swapping the JWT for an access token (offline)', () => {
   });
 
   it('Step 8: Compare the four answers', async () => {
-    const out = await runStep(ctx, 'Compare the four answers');
+    const { out } = await run(ctx, 'Compare the four answers');
     expect(out, 'one line per mistake: status, OAuth error, typed error code').toContain(
       '• **Bearer scheme**: HTTP 400 `unauthorized_client` → `ERR_GRANT_UNAUTHORIZED_CLIENT` (*unsettled*)',
     );
@@ -150,15 +129,15 @@ describe('Lesson 4: swapping the JWT for an access token (offline)', () => {
   });
 
   it('never prints the shared secret', () => {
-    expect(ctx.output()).not.toContain(SHARED_SECRET);
+    expect(ctx.output()).not.toContain(installation.sharedSecret);
   });
 });
 
 describe('Lesson 4 under a failure SCENARIO', () => {
   it('Step 1 says the scenario hits REST calls (lesson 5), not the token endpoint, so nothing changes here', async () => {
-    const ctx = await createTestContext({ installations: [installation], now: () => NOW, env: { SCENARIO: 'rate-limited' } });
+    const ctx = await createTestContext({ installations: [installation], now: () => TEST_NOW, env: { SCENARIO: 'rate-limited' } });
     try {
-      const out = await runStep(ctx, 'Swap a signed JWT for an access token');
+      const { out } = await run(ctx, 'Swap a signed JWT for an access token');
       expect(ctx.exchanges.at(-1)?.response?.status, 'the token endpoint is not rate-limited by the scenario').toBe(200);
       expect(out, 'a learner who set SCENARIO is told why nothing failed, and where to see it').toContain(
         'SCENARIO=rate-limited npm run lesson 5',
@@ -171,10 +150,10 @@ describe('Lesson 4 under a failure SCENARIO', () => {
 
 describe('Lesson 4 in live mode, without --mistakes and without a terminal', () => {
   it('the mistake steps send nothing: no broken request reaches real Bitbucket unasked', async () => {
-    const ctx = await createTestContext({ installations: [installation], now: () => NOW });
+    const ctx = await createTestContext({ installations: [installation], now: () => TEST_NOW });
     try {
       // Live mode without the network: only steps that must not send anything.
-      const live = { ...ctx, live: true, config: { ...ctx.config, live: true } };
+      const live = asLive(ctx);
       for (const title of ['Mistake: the Bearer scheme instead of JWT', 'Mistake: an expired JWT', 'Compare the four answers']) {
         await step(title).run(live);
       }
@@ -188,21 +167,17 @@ describe('Lesson 4 in live mode, without --mistakes and without a terminal', () 
 
 describe('Lesson 4 from the command line', () => {
   it('runs all its steps with --yes against a stored installation, and points to lesson 5', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'lesson-4-'));
-    const store = openSqliteStore({ dataDir });
-    await store.save(installation);
-    await store.close();
-    const run = await runLessonScript(4, [], { dataDir });
-    expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
-    expect(run.stdout.split('\n').filter((l) => l.startsWith('✓ Step ')).length, 'every step passed').toBe(lesson.steps.length);
-    expect(run.stdout, 'the shared secret stays redacted').not.toContain(SHARED_SECRET);
-    expect(run.stdout, 'the run ends with what to do next').toMatch(/Next: npm run lesson 5|That was the last lesson/);
+    const script = await runLessonScript(4, [], { dataDir: await dataDirWith([installation]) });
+    expect(script.code, `${script.stdout}\n${script.stderr}`).toBe(0);
+    expect(passedSteps(script.stdout), 'every step passed').toBe(lesson.steps.length);
+    expect(script.stdout, 'the shared secret stays redacted').not.toContain(installation.sharedSecret);
+    expect(script.stdout, 'the run ends with what to do next').toMatch(/Next: npm run lesson 5|That was the last lesson/);
   });
 
   it('says which lesson to run first when no installation is stored, without a stack trace', async () => {
-    const run = await runLessonScript(4, [], { dataDir: mkdtempSync(join(tmpdir(), 'lesson-4-')), yes: false });
-    expect(run.code, 'no installation: the lesson cannot run').toBe(1);
-    expect(run.stdout, 'the learner is told what to do').toContain('No installation yet');
-    expect(`${run.stdout}${run.stderr}`, 'never a stack trace').not.toMatch(/^\s+at /m);
+    const script = await runLessonScript(4, [], { dataDir: await dataDirWith([]), yes: false });
+    expect(script.code, 'no installation: the lesson cannot run').toBe(1);
+    expect(script.stdout, 'the learner is told what to do').toContain('No installation yet');
+    expect(`${script.stdout}${script.stderr}`, 'never a stack trace').not.toMatch(/^\s+at /m);
   });
 });

@@ -1,37 +1,16 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { installationFromPayload, installedPayload } from '../../mocks/fixtures/lifecycle.ts';
 import { DEFAULT_SCOPES } from '../../src/connect/descriptor.ts';
 import { TEAMS_IN_SPACE } from '../../mocks/fixtures/accounts.ts';
-import { openSqliteStore } from '../../src/store/sqlite.ts';
+import { asLive, dataDirWith, lessonSteps, passedSteps, TEST_NOW, testInstallation } from '../runner/lesson-test-kit.ts';
 import { runLessonScript } from '../runner/run-script.ts';
 import { createTestContext, type TestContext, type TestContextOptions } from '../runner/test-context.ts';
 import lesson from './lesson.ts';
 
-const SHARED_SECRET = 'lesson-5-test-shared-secret-0123456789abcdef';
-const NOW = Date.parse('2026-01-01T00:00:00Z');
-const installation = installationFromPayload(installedPayload({ appKey: 'jwt-grant-tutorial', sharedSecret: SHARED_SECRET }), {
-  // What the lab's descriptor names (lesson 1); a descriptor naming none would be granted every scope.
-  scopes: [...DEFAULT_SCOPES],
-  now: () => NOW,
-});
+// What the lab's descriptor names (lesson 1); a descriptor naming none would be granted every scope.
+const installation = testInstallation(5, { scopes: [...DEFAULT_SCOPES] });
+const { step, run } = lessonSteps(lesson);
 const WORKSPACE = encodeURIComponent(TEAMS_IN_SPACE.uuid);
 const API = 'https://api.bitbucket.org/2.0';
-
-function step(title: string) {
-  const found = lesson.steps.find((s) => s.title === title);
-  if (!found) throw new Error(`lesson 5 has no step "${title}"`);
-  return found;
-}
-
-/** The output a step adds, run after the steps before it. */
-async function runStep(ctx: TestContext, title: string): Promise<string> {
-  const before = ctx.output().length;
-  await step(title).run(ctx);
-  return ctx.output().slice(before);
-}
 
 /** `METHOD url → status` of every exchange since `from`. */
 function wire(ctx: TestContext, from = 0): string[] {
@@ -39,7 +18,7 @@ function wire(ctx: TestContext, from = 0): string[] {
 }
 
 function context(o: TestContextOptions = {}): Promise<TestContext> {
-  return createTestContext({ installations: [installation], now: () => NOW, ...o });
+  return createTestContext({ installations: [installation], now: () => TEST_NOW, ...o });
 }
 
 describe('Lesson 5: calling the REST API (offline, SCENARIO=happy)', () => {
@@ -65,7 +44,7 @@ describe('Lesson 5: calling the REST API (offline, SCENARIO=happy)', () => {
   });
 
   it('Step 1: Get the workspace with a Bearer token', async () => {
-    const out = await runStep(ctx, 'Get the workspace with a Bearer token');
+    const { out } = await run(ctx, 'Get the workspace with a Bearer token');
     expect(wire(ctx), 'the cache exchanges a JWT first, then the API call carries the token').toEqual([
       'POST https://bitbucket.org/site/oauth2/access_token → 200',
       `GET ${API}/workspaces/${WORKSPACE} → 200`,
@@ -78,7 +57,7 @@ describe('Lesson 5: calling the REST API (offline, SCENARIO=happy)', () => {
 
   it('Step 2: List every repository, page by page', async () => {
     const from = ctx.exchanges.length;
-    const out = await runStep(ctx, 'List every repository, page by page');
+    const { out } = await run(ctx, 'List every repository, page by page');
     expect(wire(ctx, from), "three pages of Bitbucket's default 10, following next, with the cached token").toEqual([
       `GET ${API}/repositories/${WORKSPACE} → 200`,
       `GET ${API}/repositories/${WORKSPACE}?page=2 → 200`,
@@ -94,7 +73,7 @@ describe('Lesson 5: calling the REST API (offline, SCENARIO=happy)', () => {
   // docs/protocol.md section 8: no credentials, or a JWT in the query string, is 200 with public data only.
   it('Step 3: Forget the token: Bitbucket answers anyway', async () => {
     const from = ctx.exchanges.length;
-    const out = await runStep(ctx, 'Forget the token: Bitbucket answers anyway');
+    const { out } = await run(ctx, 'Forget the token: Bitbucket answers anyway');
     expect(wire(ctx, from).map((line) => line.replace(/jwt=[\w.-]+/, 'jwt=…')), 'three listings, all 200, no exchange').toEqual([
       `GET ${API}/repositories/${WORKSPACE} → 200`,
       `GET ${API}/repositories/${WORKSPACE} → 200`,
@@ -117,7 +96,7 @@ describe('Lesson 5: calling the REST API (offline, SCENARIO=happy)', () => {
 
   it('Step 4: Get one repository and its clone URL', async () => {
     const from = ctx.exchanges.length;
-    const out = await runStep(ctx, 'Get one repository and its clone URL');
+    const { out } = await run(ctx, 'Get one repository and its clone URL');
     expect(wire(ctx, from), 'one call, no exchange: the token comes from the cache').toEqual([
       `GET ${API}/repositories/${WORKSPACE}/${encodeURIComponent('{65fa11c2-8dfe-43d2-ac01-01c3c8ed00f1}')} → 200`,
     ]);
@@ -131,7 +110,7 @@ describe('Lesson 5: calling the REST API (offline, SCENARIO=happy)', () => {
 
   it('Step 5: Restrict a token to one repository', async () => {
     const from = ctx.exchanges.length;
-    const out = await runStep(ctx, 'Restrict a token to one repository');
+    const { out } = await run(ctx, 'Restrict a token to one repository');
     expect(wire(ctx, from), 'a second exchange, one repository listed, then two refusals').toEqual([
       'POST https://bitbucket.org/site/oauth2/access_token → 200',
       `GET ${API}/repositories/${WORKSPACE} → 200`,
@@ -147,7 +126,7 @@ describe('Lesson 5: calling the REST API (offline, SCENARIO=happy)', () => {
 
   it('Step 6: See a 401: the client refreshes the token and retries', async () => {
     const from = ctx.exchanges.length;
-    const out = await runStep(ctx, 'See a 401: the client refreshes the token and retries');
+    const { out } = await run(ctx, 'See a 401: the client refreshes the token and retries');
     expect(wire(ctx, from), '401, a fresh JWT exchanged, the call repeated once').toEqual([
       `GET ${API}/workspaces/${WORKSPACE} → 401`,
       'POST https://bitbucket.org/site/oauth2/access_token → 200',
@@ -162,7 +141,7 @@ describe('Lesson 5: calling the REST API (offline, SCENARIO=happy)', () => {
 
   it('Step 7: See a 429: the client backs off on its own', async () => {
     const from = ctx.exchanges.length;
-    const out = await runStep(ctx, 'See a 429: the client backs off on its own');
+    const { out } = await run(ctx, 'See a 429: the client backs off on its own');
     expect(wire(ctx, from), 'the 429, then the same call after the wait, with no new exchange').toEqual([
       `GET ${API}/workspaces/${WORKSPACE} → 429`,
       `GET ${API}/workspaces/${WORKSPACE} → 200`,
@@ -181,7 +160,7 @@ describe('Lesson 5: calling the REST API (offline, SCENARIO=happy)', () => {
 
   it('Step 8: Reuse the token: count the exchanges', async () => {
     const from = ctx.exchanges.length;
-    const out = await runStep(ctx, 'Reuse the token: count the exchanges');
+    const { out } = await run(ctx, 'Reuse the token: count the exchanges');
     expect(wire(ctx, from), 'one more call, and no exchange').toEqual([`GET ${API}/workspaces/${WORKSPACE} → 200`]);
     expect(out, 'three exchanges all run long: first token, restricted token, after the 401').toMatch(/│ Token exchanges by the cache\s+│ 3\s+│ 3\s+│/);
     expect(out, 'what Bitbucket received agrees').toMatch(/│ Token requests Bitbucket received\s+│ 3\s+│ 3\s+│/);
@@ -189,14 +168,14 @@ describe('Lesson 5: calling the REST API (offline, SCENARIO=happy)', () => {
   });
 
   it('Step 9: Report what SCENARIO did', async () => {
-    const out = await runStep(ctx, 'Report what SCENARIO did');
+    const { out } = await run(ctx, 'Report what SCENARIO did');
     expect(out, 'with the default scenario, the lesson lists the others to try').toContain('SCENARIO was `happy`');
     expect(out).toContain('`SCENARIO=rate-limited npm run lesson 5`');
   });
 
   it('never prints the shared secret or an access token whole', () => {
     const out = ctx.output();
-    expect(out).not.toContain(SHARED_SECRET);
+    expect(out).not.toContain(installation.sharedSecret);
     for (const token of ctx.mock?.state.tokens.keys() ?? []) expect(out).not.toContain(token);
   });
 });
@@ -212,7 +191,7 @@ describe('Lesson 5 with SCENARIO set by the learner', () => {
         'POST https://bitbucket.org/site/oauth2/access_token → 200',
         `GET ${API}/workspaces/${WORKSPACE} → 200`,
       ]);
-      const out = await runStep(ctx, 'Report what SCENARIO did');
+      const { out } = await run(ctx, 'Report what SCENARIO did');
       expect(out).toContain('**SCENARIO=expired-token**: Access token expired.');
       expect(out, 'the answers Bitbucket gave, in order').toContain('GET /2.0/workspaces/{workspace} → 401');
       expect(out).toContain('The client recovered');
@@ -224,14 +203,14 @@ describe('Lesson 5 with SCENARIO set by the learner', () => {
   it('Step 1 under SCENARIO=rate-limited: Bitbucket\'s 429 names no wait, the client backs off briefly and recovers', async () => {
     const ctx = await context({ env: { SCENARIO: 'rate-limited' } });
     try {
-      const out = await runStep(ctx, 'Get the workspace with a Bearer token');
+      const { out } = await run(ctx, 'Get the workspace with a Bearer token');
       expect(wire(ctx), 'exchange, 429, the same call again').toEqual([
         'POST https://bitbucket.org/site/oauth2/access_token → 200',
         `GET ${API}/workspaces/${WORKSPACE} → 429`,
         `GET ${API}/workspaces/${WORKSPACE} → 200`,
       ]);
       expect(out).toMatch(/The client waits [1-5]\d\d ms before trying again\./);
-      const report = await runStep(ctx, 'Report what SCENARIO did');
+      const { out: report } = await run(ctx, 'Report what SCENARIO did');
       expect(report).toContain('The client recovered');
     } finally {
       await ctx.close();
@@ -241,10 +220,10 @@ describe('Lesson 5 with SCENARIO set by the learner', () => {
   it('Step 1 and step 8 under SCENARIO=slow: the client gives up with ERR_TIMEOUT, and the lesson goes on', async () => {
     const ctx = await context({ env: { SCENARIO: 'slow' }, flags: { 'timeout-ms': '200' } });
     try {
-      const out = await runStep(ctx, 'Get the workspace with a Bearer token');
+      const { out } = await run(ctx, 'Get the workspace with a Bearer token');
       expect(out, 'a hanging Bitbucket ends in a typed timeout, after one retry').toContain('the client gave up, as it should, with `ERR_TIMEOUT`');
       expect(out, 'then the call succeeds against a Bitbucket that answers').toContain('Workspace: Teams in Space');
-      const report = await runStep(ctx, 'Report what SCENARIO did');
+      const { out: report } = await run(ctx, 'Report what SCENARIO did');
       expect(report).toContain('The client could not recover and stopped with `ERR_TIMEOUT`');
     } finally {
       await ctx.close();
@@ -281,7 +260,7 @@ describe('Lesson 5 in live mode', () => {
     const ctx = await context({ mock: false });
     try {
       // Live mode without the network: only steps that must not send anything.
-      const live = { ...ctx, live: true, config: { ...ctx.config, live: true } };
+      const live = asLive(ctx);
       const { mock: _mock, ...withoutMock } = live;
       for (const title of ['See a 401: the client refreshes the token and retries', 'See a 429: the client backs off on its own', 'Report what SCENARIO did']) {
         await step(title).run(withoutMock);
@@ -298,22 +277,18 @@ describe('Lesson 5 in live mode', () => {
 
 describe('Lesson 5 from the command line', () => {
   it('runs all its steps with --yes against a stored installation, without leaking a token', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'lesson-5-'));
-    const store = openSqliteStore({ dataDir });
-    await store.save(installation);
-    await store.close();
-    const run = await runLessonScript(5, [], { dataDir });
-    expect(run.code, `${run.stdout.slice(-3000)}\n${run.stderr}`).toBe(0);
-    expect(run.stdout.split('\n').filter((l) => l.startsWith('✓ Step ')).length, 'every step passed').toBe(lesson.steps.length);
-    expect(run.stdout).not.toContain(SHARED_SECRET);
-    expect(run.stdout, 'access tokens appear only redacted').not.toMatch(/Bearer [\w-]{20,}/);
-    expect(run.stdout, 'the run ends with what to do next').toMatch(/Next: npm run lesson 6|That was the last lesson/);
+    const script = await runLessonScript(5, [], { dataDir: await dataDirWith([installation]) });
+    expect(script.code, `${script.stdout.slice(-3000)}\n${script.stderr}`).toBe(0);
+    expect(passedSteps(script.stdout), 'every step passed').toBe(lesson.steps.length);
+    expect(script.stdout).not.toContain(installation.sharedSecret);
+    expect(script.stdout, 'access tokens appear only redacted').not.toMatch(/Bearer [\w-]{20,}/);
+    expect(script.stdout, 'the run ends with what to do next').toMatch(/Next: npm run lesson 6|That was the last lesson/);
   });
 
   it('says which lesson to run first when no installation is stored, without a stack trace', async () => {
-    const run = await runLessonScript(5, [], { dataDir: mkdtempSync(join(tmpdir(), 'lesson-5-')), yes: false });
-    expect(run.code, 'no installation: the lesson cannot run').toBe(1);
-    expect(run.stdout).toContain('No installation yet');
-    expect(`${run.stdout}${run.stderr}`, 'never a stack trace').not.toMatch(/^\s+at /m);
+    const script = await runLessonScript(5, [], { dataDir: await dataDirWith([]), yes: false });
+    expect(script.code, 'no installation: the lesson cannot run').toBe(1);
+    expect(script.stdout).toContain('No installation yet');
+    expect(`${script.stdout}${script.stderr}`, 'never a stack trace').not.toMatch(/^\s+at /m);
   });
 });

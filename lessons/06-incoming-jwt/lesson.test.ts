@@ -1,26 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { installationFromPayload, installedPayload } from '../../mocks/fixtures/lifecycle.ts';
+import { lessonSteps, TEST_NOW, testInstallation } from '../runner/lesson-test-kit.ts';
 import { createTestContext, type TestContext } from '../runner/test-context.ts';
 import lesson from './lesson.ts';
 
-const NOW = Date.parse('2026-01-01T00:00:00Z');
-const SECRET = 'lesson-6-test-shared-secret-0123456789abcdef';
-const INSTALLATION = installationFromPayload(installedPayload({ appKey: 'jwt-grant-tutorial', sharedSecret: SECRET }), { now: () => NOW });
+const INSTALLATION = testInstallation(6);
+// Narration is wrapped: each step's output with its line breaks and indentation folded.
+const { step, run } = lessonSteps(lesson, { fold: true });
 const PAGE_QUERY = 'repoUuid=%7B7a3c5e2f-9b1d-4c8e-a6f0-2d4b8e1c9f37%7D';
 const WHOLE_JWT = /eyJ[\w-]+\.eyJ[\w-]+\.[\w-]{20,}/;
-
-function step(title: string) {
-  const found = lesson.steps.find((s) => s.title === title);
-  if (!found) throw new Error(`lesson 6 has no step "${title}"`);
-  return found;
-}
-
-/** Runs one step and returns what it printed, line breaks and indentation folded (narration is wrapped). */
-async function run(ctx: TestContext, title: string): Promise<string> {
-  const before = ctx.output().length;
-  await step(title).run(ctx);
-  return ctx.output().slice(before).replace(/\s+/g, ' ');
-}
 
 /** The positions of `needles` in `text`, to check that they appear, in this order. */
 function positions(text: string, needles: string[]): number[] {
@@ -30,7 +17,7 @@ function positions(text: string, needles: string[]): number[] {
 describe('Lesson 6: verifying the JWTs Bitbucket sends (BASE_URL default)', () => {
   let ctx: TestContext;
   beforeAll(async () => {
-    ctx = await createTestContext({ mock: false, now: () => NOW, installations: [INSTALLATION] });
+    ctx = await createTestContext({ mock: false, now: () => TEST_NOW, installations: [INSTALLATION] });
   });
   afterAll(() => ctx.close());
 
@@ -46,7 +33,7 @@ describe('Lesson 6: verifying the JWTs Bitbucket sends (BASE_URL default)', () =
   });
 
   it('Step 1: Play Bitbucket: sign the repository page URL', async () => {
-    const out = await run(ctx, 'Play Bitbucket: sign the repository page URL');
+    const { out } = await run(ctx, 'Play Bitbucket: sign the repository page URL');
     expect(out, 'the iframe URL carries the JWT in the jwt parameter, signature redacted').toMatch(
       new RegExp(`http://localhost:3000/oauth-callback\\?${PAGE_QUERY}&jwt=eyJ[\\w-]+\\.eyJ[\\w-]+\\.[\\w-]{4}…\\(43 chars\\)`),
     );
@@ -60,7 +47,7 @@ describe('Lesson 6: verifying the JWTs Bitbucket sends (BASE_URL default)', () =
   });
 
   it('Step 2: Find the token: jwt parameter or Authorization header', async () => {
-    const out = await run(ctx, 'Find the token: jwt parameter or Authorization header');
+    const { out } = await run(ctx, 'Find the token: jwt parameter or Authorization header');
     expect(out, 'a page module carries the token in the query').toContain(', the jwt parameter');
     expect(out, 'a lifecycle call carries it in Authorization: JWT').toMatch(/authorization: JWT eyJh…\(\d+ chars\)/);
     expect(out, 'the lifecycle token is found in the header').toContain(', from the header');
@@ -72,7 +59,7 @@ describe('Lesson 6: verifying the JWTs Bitbucket sends (BASE_URL default)', () =
   });
 
   it('Step 3: Verify the page request as the app does', async () => {
-    const out = await run(ctx, 'Verify the page request as the app does');
+    const { out } = await run(ctx, 'Verify the page request as the app does');
     expect(out, 'the installation is found by iss').toContain(`clientKey \`${INSTALLATION.clientKey}\` (workspace Teams in Space)`);
     expect(out, 'the stored secret is named, never shown').toContain('(less…(44 chars))');
     expect(out, 'the times are checked against the clock: an hour left').toContain('(in 60 min)');
@@ -83,7 +70,7 @@ describe('Lesson 6: verifying the JWTs Bitbucket sends (BASE_URL default)', () =
   });
 
   it('Step 4: Break each check and read the error', async () => {
-    const out = await run(ctx, 'Break each check and read the error');
+    const { out } = await run(ctx, 'Break each check and read the error');
     const order = [
       'ERR_INSTALLATION_UNKNOWN',
       'ERR_JWT_SIGNATURE',
@@ -107,7 +94,7 @@ describe('Lesson 6: verifying the JWTs Bitbucket sends (BASE_URL default)', () =
   });
 
   it('Step 5: Diagnose a qsh mismatch: context path and proxy', async () => {
-    const out = await run(ctx, 'Diagnose a qsh mismatch: context path and proxy');
+    const { out } = await run(ctx, 'Diagnose a qsh mismatch: context path and proxy');
     expect(out, 'Bitbucket strips the descriptor\'s context path before hashing').toContain(
       `Bitbucket signed: GET&/oauth-callback&${PAGE_QUERY}`,
     );
@@ -121,7 +108,7 @@ describe('Lesson 6: verifying the JWTs Bitbucket sends (BASE_URL default)', () =
   });
 
   it('never prints the shared secret or a whole JWT', () => {
-    expect(ctx.output()).not.toContain(SECRET);
+    expect(ctx.output()).not.toContain(INSTALLATION.sharedSecret);
     expect(ctx.output()).not.toMatch(WHOLE_JWT);
   });
 });
@@ -130,15 +117,15 @@ describe('Lesson 6 with a context path in BASE_URL', () => {
   it('Step 1 and step 3: the app strips its context path, as Bitbucket does', async () => {
     const ctx = await createTestContext({
       mock: false,
-      now: () => NOW,
+      now: () => TEST_NOW,
       installations: [INSTALLATION],
       env: { BASE_URL: 'https://abc123.ngrok.app/app' },
     });
     try {
-      const signed = await run(ctx, 'Play Bitbucket: sign the repository page URL');
+      const { out: signed } = await run(ctx, 'Play Bitbucket: sign the repository page URL');
       expect(signed, 'the iframe URL is under the context path').toContain(`https://abc123.ngrok.app/app/oauth-callback?${PAGE_QUERY}&jwt=`);
       expect(signed, 'but the qsh does not cover it').toContain(`qsh covers: GET&/oauth-callback&${PAGE_QUERY}`);
-      const verified = await run(ctx, 'Verify the page request as the app does');
+      const { out: verified } = await run(ctx, 'Verify the page request as the app does');
       expect(verified, 'the app receives /app/oauth-callback and strips /app').toContain(`The app computed: GET&/oauth-callback&${PAGE_QUERY}`);
     } finally {
       await ctx.close();
@@ -148,7 +135,7 @@ describe('Lesson 6 with a context path in BASE_URL', () => {
 
 describe('Lesson 6 without an installation', () => {
   it('Step 1 says which lesson stores one, instead of failing obscurely', async () => {
-    const ctx = await createTestContext({ mock: false, now: () => NOW });
+    const ctx = await createTestContext({ mock: false, now: () => TEST_NOW });
     try {
       await expect(step('Play Bitbucket: sign the repository page URL').run(ctx), 'lesson 2 stores the installation').rejects.toMatchObject({
         code: 'ERR_NO_INSTALLATION',

@@ -3,29 +3,17 @@ import { installationFromPayload, installedPayload } from '../../mocks/fixtures/
 import { repositoryFixtures } from '../../mocks/fixtures/repositories.ts';
 import type { HttpExchange } from '../runner/exchange.ts';
 import type { LessonContext } from '../runner/lesson.ts';
+import { asLive, lessonSteps, TEST_NOW, testInstallation } from '../runner/lesson-test-kit.ts';
 import { createTestContext, type TestContext } from '../runner/test-context.ts';
 import lesson from './lesson.ts';
 
-const NOW = Date.parse('2026-01-01T00:00:00Z');
-const SECRET = 'lesson-7-test-shared-secret-0123456789abcdef';
-const INSTALLATION = installationFromPayload(installedPayload({ appKey: 'jwt-grant-tutorial', sharedSecret: SECRET }), { now: () => NOW });
+const INSTALLATION = testInstallation(7);
+const SECRET = INSTALLATION.sharedSecret;
+// Narration is wrapped: each step's output with its line breaks and indentation folded.
+const { step, run } = lessonSteps(lesson, { fold: true });
 const REPOSITORY = repositoryFixtures()[0]!;
 const WHOLE_JWT = /eyJ[\w-]+\.eyJ[\w-]+\.[\w-]{20,}/;
 const TOKEN_ENDPOINT = 'https://bitbucket.org/site/oauth2/access_token';
-
-function step(title: string) {
-  const found = lesson.steps.find((s) => s.title === title);
-  if (!found) throw new Error(`lesson 7 has no step "${title}"`);
-  return found;
-}
-
-/** Runs one step; returns what it printed (wrapped narration folded) and the exchanges it made. */
-async function run(ctx: TestContext, title: string, as: LessonContext = ctx): Promise<{ out: string; exchanges: HttpExchange[] }> {
-  const printed = ctx.output().length;
-  const exchanged = ctx.exchanges.length;
-  await step(title).run(as);
-  return { out: ctx.output().slice(printed).replace(/\s+/g, ' '), exchanges: ctx.exchanges.slice(exchanged) };
-}
 
 /** `METHOD url → status` of each exchange, the query left out (it holds the page's JWT). */
 function summary(exchanges: HttpExchange[]): string[] {
@@ -46,7 +34,7 @@ describe('Lesson 7: the Connect app, end to end (offline)', () => {
   let ctx: TestContext;
   let url = '';
   beforeAll(async () => {
-    ctx = await createTestContext({ now: () => NOW, installations: [INSTALLATION] });
+    ctx = await createTestContext({ now: () => TEST_NOW, installations: [INSTALLATION] });
   });
   afterAll(async () => {
     await closeApp(ctx);
@@ -157,7 +145,7 @@ describe('Lesson 7 when something goes wrong', () => {
 
   it("Step 4 reports the app's refusal with its code, and stops the app", async () => {
     const missing = '{00000000-1111-4222-8333-444444444444}';
-    ctx = await createTestContext({ now: () => NOW, installations: [INSTALLATION], flags: { 'repo-uuid': missing } });
+    ctx = await createTestContext({ now: () => TEST_NOW, installations: [INSTALLATION], flags: { 'repo-uuid': missing } });
     for (const title of lesson.steps.slice(0, 3).map((s) => s.title)) await step(title).run(ctx);
     const url = appUrl(ctx);
     await expect(
@@ -174,7 +162,7 @@ describe('Lesson 7 when something goes wrong', () => {
   });
 
   it('Step 1 refuses a malformed --repo-uuid before starting anything', async () => {
-    const bad = await createTestContext({ now: () => NOW, installations: [INSTALLATION], flags: { 'repo-uuid': 'launch-control' } });
+    const bad = await createTestContext({ now: () => TEST_NOW, installations: [INSTALLATION], flags: { 'repo-uuid': 'launch-control' } });
     try {
       await expect(step('Start the app in this process').run(bad), 'a UUID in braces, named by its flag').rejects.toMatchObject({
         code: 'ERR_REPO_UUID_FLAG',
@@ -191,7 +179,7 @@ describe('Lesson 7 when something goes wrong', () => {
 
 describe('Lesson 7 with SCENARIO=server-error', () => {
   it("Step 4: the app recovers from Bitbucket's one-time 500, and the lesson says so", async () => {
-    const ctx = await createTestContext({ now: () => NOW, installations: [INSTALLATION], env: { SCENARIO: 'server-error' } });
+    const ctx = await createTestContext({ now: () => TEST_NOW, installations: [INSTALLATION], env: { SCENARIO: 'server-error' } });
     try {
       for (const title of lesson.steps.slice(0, 3).map((s) => s.title)) await step(title).run(ctx);
       const { out, exchanges } = await run(ctx, "Open the repository page, as Bitbucket's iframe does");
@@ -215,9 +203,9 @@ describe('Lesson 7 when the workspace is new to the app', () => {
         sharedSecret: SECRET,
         workspace: { slug: 'elsewhere', name: 'Elsewhere', uuid: '{9d3c1a7e-5b2f-4e8d-a6c4-0f1e2d3c4b5a}', createdOn: '2024-01-01T00:00:00.000000+00:00' },
       }),
-      { now: () => NOW },
+      { now: () => TEST_NOW },
     );
-    const ctx = await createTestContext({ now: () => NOW, installations: [elsewhere] });
+    const ctx = await createTestContext({ now: () => TEST_NOW, installations: [elsewhere] });
     try {
       for (const title of lesson.steps.slice(0, 2).map((s) => s.title)) await step(title).run(ctx);
       const { out } = await run(ctx, 'Install it: Bitbucket POSTs the signed installed payload');
@@ -234,8 +222,8 @@ describe('Lesson 7 when the workspace is new to the app', () => {
 
 describe('Lesson 7 with LIVE=1 (Bitbucket answered by the mock, the network untouched)', () => {
   it('Step 1 asks for --repo-uuid: the lesson cannot guess a real repository', async () => {
-    const ctx = await createTestContext({ now: () => NOW, installations: [INSTALLATION], env: { BASE_URL: 'https://abc123.ngrok.app' } });
-    const live: LessonContext = { ...ctx, live: true, config: { ...ctx.config, live: true } };
+    const ctx = await createTestContext({ now: () => TEST_NOW, installations: [INSTALLATION], env: { BASE_URL: 'https://abc123.ngrok.app' } });
+    const live = asLive(ctx);
     try {
       await expect(step('Start the app in this process').run(live), 'it says how to find a repository UUID').rejects.toMatchObject({
         code: 'ERR_REPO_UUID_FLAG',
@@ -250,13 +238,13 @@ describe('Lesson 7 with LIVE=1 (Bitbucket answered by the mock, the network unto
 
   it('does not play the install, and opens the page for the repository named by --repo-uuid', async () => {
     const ctx = await createTestContext({
-      now: () => NOW,
+      now: () => TEST_NOW,
       // Captured from real Bitbucket: live mode uses no other.
       installations: [{ ...INSTALLATION, origin: 'bitbucket' }],
       env: { BASE_URL: 'https://abc123.ngrok.app' },
       flags: { 'repo-uuid': REPOSITORY.uuid },
     });
-    const live: LessonContext = { ...ctx, live: true, config: { ...ctx.config, live: true } };
+    const live = asLive(ctx);
     try {
       for (const title of lesson.steps.slice(0, 2).map((s) => s.title)) await step(title).run(live);
       const install = await run(ctx, 'Install it: Bitbucket POSTs the signed installed payload', live);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { createQueryStringHash, encodeSymmetric, fromMethodAndUrl } from 'atlassian-jwt';
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
+import { rejection } from '../../test/support/caught.ts';
 import { makeInstallation } from '../../test/support/store/installations.ts';
 import { isLabError } from '../errors.ts';
 import { queryStringHash } from '../jwt/qsh.ts';
@@ -105,17 +106,6 @@ async function foreignIssuerJwt(path: string, secret: string): Promise<string> {
   return new SignJWT({ iss: OTHER_CLIENT_KEY, iat, exp: iat + 3600, qsh: queryStringHash('POST', path) })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .sign(new TextEncoder().encode(secret));
-}
-
-/** Runs `action`, expecting a LabError with `code`; returns it for further checks. */
-async function rejection(action: Promise<unknown>, code: string) {
-  const error = await action.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(isLabError(error), `expected a LabError ${code}, got ${String(error)}`).toBe(true);
-  expect(isLabError(error) && error.code).toBe(code);
-  return error as Error & { code: string; lesson?: number };
 }
 
 async function installedOnce() {

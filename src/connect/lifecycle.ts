@@ -5,6 +5,7 @@ import { canonicalRequest, queryStringHash } from '../jwt/qsh.ts';
 import { decodeUnverified, extractJwt, hasJwt, verifyJwt } from '../jwt/verify.ts';
 import { InstallationPendingError, InstallationUninstalledError, StoreContendedError } from '../store/errors.ts';
 import type { ExpectedInstallation, Installation, InstallationOrigin, InstallationStore } from '../store/installation.ts';
+import { isHttpUrl, principalSchema, UNSAFE_TEXT } from '../store/validate.ts';
 import {
   AppKeyMismatchError,
   ClientKeyMismatchError,
@@ -105,9 +106,6 @@ export const VERIFICATION_WINDOW_MS = 5 * 60_000;
  */
 export type InstallOutcome = 'pending' | 'installed' | 'reinstalled' | 'secret-rotated' | 'reinstalled-after-uninstall';
 
-/** Code points with no place in an identifier or a secret; the store refuses them too. */
-const UNSAFE_TEXT = /[\p{Cs}\p{Cc}]/u;
-
 /** Bounds match the store's (src/store/validate.ts), so a payload accepted here is storable. */
 function text(max: number) {
   return z
@@ -119,22 +117,9 @@ function text(max: number) {
     );
 }
 
-function isHttpUrl(value: string): boolean {
-  return URL.canParse(value) && ['https:', 'http:'].includes(new URL(value).protocol);
-}
-
 const httpUrl = text(2048).superRefine(
   refineWith((value) => (isHttpUrl(value) ? [] : ['must be an absolute http(s) URL, e.g. "https://bitbucket.org"'])),
 );
-
-// The workspace or user the app is installed for; extra fields (links, ...) are kept.
-const principal = z.looseObject({
-  type: text(64),
-  uuid: z.string().max(256).optional(),
-  username: z.string().max(256).optional(),
-  display_name: z.string().max(1024).optional(),
-  account_id: z.string().max(256).optional(),
-});
 
 // Sent by Bitbucket but not used here: checked loosely, so that a harmless change cannot block installs.
 const ignoredAccount = z.looseObject({}).nullable().optional();
@@ -147,7 +132,7 @@ const installedPayload = z.looseObject({
   baseApiUrl: httpUrl.optional(),
   productType: z.literal('bitbucket'),
   eventType: z.literal('installed'),
-  principal,
+  principal: principalSchema,
   user: ignoredAccount,
   actor: ignoredAccount,
   publicKey: z.string().max(8192).nullable().optional(),

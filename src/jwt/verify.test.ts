@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { SymmetricAlgorithm, encodeSymmetric } from 'atlassian-jwt';
 import { describe, expect, it } from 'vitest';
+import { rejection, thrown } from '../../test/support/caught.ts';
 import { isLabError } from '../errors.ts';
 import type { LabError } from '../errors.ts';
 import type { Installation, InstallationStore } from '../store/installation.ts';
@@ -47,27 +48,6 @@ const goodClaims = (extra: Record<string, unknown> = {}) => ({
 });
 
 const skipQsh = { secret: SECRET, qsh: 'skip', now } satisfies VerifyJwtOptions;
-
-/** The LabError `promise` rejects with, checked to carry `code`. */
-async function rejection<E extends LabError = LabError>(promise: Promise<unknown>, code: string): Promise<E> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toMatchObject({ code });
-  expect(isLabError(error, code)).toBe(true);
-  return error as E;
-}
-
-function thrown<E extends LabError = LabError>(fn: () => unknown, code: string): E {
-  try {
-    fn();
-  } catch (error) {
-    expect(isLabError(error, code)).toBe(true);
-    return error as E;
-  }
-  throw new Error(`expected ${code}, nothing was thrown`);
-}
 
 /** An installation store that records the lookups made. */
 function storeWith(...installations: Installation[]): InstallationStore & { lookups: string[] } {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { rejection, thrown } from '../../test/support/caught.ts';
 import { startFixture } from '../../test/support/store/child.ts';
 import { describeStoreContract } from '../../test/support/store/contract.ts';
 import { isConsistentVariant, makeInstallation, makeVariant } from '../../test/support/store/installations.ts';
@@ -31,24 +32,6 @@ function open(dataDir: string, options: { fileName?: string; busyTimeoutMs?: num
 /** A second, raw connection: how another process (or a person with the sqlite3 shell) sees the file. */
 function raw(file: string, options: Database.Options = {}): Database.Database {
   return new Database(file, options);
-}
-
-function caught(body: () => unknown): unknown {
-  try {
-    body();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a throw');
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the promise to reject');
 }
 
 function mode(path: string): number {
@@ -135,7 +118,7 @@ describe('openSqliteStore: what it refuses', () => {
     db.close();
     const before = sha256(file);
 
-    const error = caught(() => open(dataDir));
+    const error = thrown(() => open(dataDir));
     expect(error).toBeInstanceOf(StoreVersionError);
     expect(error).toMatchObject({ code: 'ERR_STORE_VERSION', found: SCHEMA_VERSION + 1, supported: SCHEMA_VERSION });
     expect((error as Error).message).toContain('newer release');
@@ -148,7 +131,7 @@ describe('openSqliteStore: what it refuses', () => {
     const file = join(dataDir, 'installations.db');
     writeFileSync(file, 'these are my notes, not a database\n'.repeat(200));
     const before = sha256(file);
-    const error = caught(() => open(dataDir));
+    const error = thrown(() => open(dataDir));
     expect(isLabError(error, 'ERR_STORE_CORRUPT')).toBe(true);
     expect(error).toMatchObject({ file, lesson: 2 });
     expect((error as Error).message).toMatch(/move the file aside.*install the app again/s);
@@ -165,7 +148,7 @@ describe('openSqliteStore: what it refuses', () => {
     // Page 2 holds the installations table: overwrite it with garbage.
     bytes.fill(0xa5, 4096 + 8, 8192);
     writeFileSync(file, bytes);
-    expect(isLabError(caught(() => open(dataDir)), 'ERR_STORE_CORRUPT')).toBe(true);
+    expect(isLabError(thrown(() => open(dataDir)), 'ERR_STORE_CORRUPT')).toBe(true);
   });
 
   it('a database whose tables do not match its version: ERR_STORE_CORRUPT', async () => {
@@ -175,7 +158,7 @@ describe('openSqliteStore: what it refuses', () => {
     const db = raw(file);
     db.exec('DROP TABLE installations');
     db.close();
-    const error = caught(() => open(dataDir));
+    const error = thrown(() => open(dataDir));
     expect(isLabError(error, 'ERR_STORE_CORRUPT')).toBe(true);
     expect((error as Error).message).toContain('schema version');
   });
@@ -183,7 +166,7 @@ describe('openSqliteStore: what it refuses', () => {
   it('a data directory below a file: ERR_STORE_UNWRITABLE naming the path and DATA_DIR', () => {
     const parent = join(tempDir(), 'a-file');
     writeFileSync(parent, 'x');
-    const error = caught(() => open(join(parent, 'data')));
+    const error = thrown(() => open(join(parent, 'data')));
     expect(isLabError(error, 'ERR_STORE_UNWRITABLE')).toBe(true);
     expect((error as Error).message).toContain(join(parent, 'data'));
     expect((error as Error).message).toContain('DATA_DIR');
@@ -192,13 +175,13 @@ describe('openSqliteStore: what it refuses', () => {
   it('a data directory that is a file: ERR_STORE_UNWRITABLE', () => {
     const path = join(tempDir(), 'a-file');
     writeFileSync(path, 'x');
-    expect(isLabError(caught(() => open(path)), 'ERR_STORE_UNWRITABLE')).toBe(true);
+    expect(isLabError(thrown(() => open(path)), 'ERR_STORE_UNWRITABLE')).toBe(true);
   });
 
   it('a database path that is a directory: ERR_STORE_CORRUPT', () => {
     const dataDir = tempDir();
     mkdirSync(join(dataDir, 'installations.db'));
-    expect(isLabError(caught(() => open(dataDir)), 'ERR_STORE_CORRUPT')).toBe(true);
+    expect(isLabError(thrown(() => open(dataDir)), 'ERR_STORE_CORRUPT')).toBe(true);
   });
 
   it.each([
@@ -209,7 +192,7 @@ describe('openSqliteStore: what it refuses', () => {
     [{ dataDir: 'x', busyTimeoutMs: -1 }],
     [{ dataDir: 'x', busyTimeoutMs: 1.5 }],
   ])('options it cannot use (%j): ERR_STORE_OPTIONS', (options) => {
-    expect(isLabError(caught(() => openSqliteStore(options)), 'ERR_STORE_OPTIONS')).toBe(true);
+    expect(isLabError(thrown(() => openSqliteStore(options)), 'ERR_STORE_OPTIONS')).toBe(true);
   });
 });
 

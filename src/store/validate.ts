@@ -6,8 +6,13 @@ import type { Installation, Principal } from './installation.ts';
  * sides, so a row the store wrote always reads back, and a hand-edited one is caught on read.
  */
 
-/** Code points that cannot round-trip through SQLite's UTF-8 (lone surrogates) or have no place in a key. */
-const UNSAFE_TEXT = /[\p{Cs}\p{Cc}]/u;
+/**
+ * Code points that cannot round-trip through SQLite's UTF-8 (lone surrogates) or have no place in
+ * a key: the store refuses them, so the lifecycle refuses them in a payload too.
+ *
+ * @example UNSAFE_TEXT.test('secret\u0000') // true
+ */
+export const UNSAFE_TEXT = /[\p{Cs}\p{Cc}]/u;
 
 function text(max: number) {
   return z
@@ -17,20 +22,26 @@ function text(max: number) {
     .refine((s) => !UNSAFE_TEXT.test(s), 'must not contain control characters or lone surrogates');
 }
 
-function isHttpUrl(value: string): boolean {
-  try {
-    const { protocol } = new URL(value);
-    return protocol === 'https:' || protocol === 'http:';
-  } catch {
-    return false;
-  }
+/**
+ * An absolute http(s) URL, as the installation's `baseUrl` and `baseApiUrl` must be.
+ *
+ * @example isHttpUrl('https://bitbucket.org') // true; isHttpUrl('bitbucket.org') // false
+ */
+export function isHttpUrl(value: string): boolean {
+  return URL.canParse(value) && ['https:', 'http:'].includes(new URL(value).protocol);
 }
 
 const httpUrl = text(2048).refine(isHttpUrl, 'must be an absolute http(s) URL');
 const isoTime = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time (Date#toISOString)' });
 
-// Bitbucket's principal is a workspace or a user object; extra fields (links, ...) are kept.
-const principalSchema = z.looseObject({
+/**
+ * Bitbucket's principal, the workspace or user the app is installed for; extra fields (links, ...)
+ * are kept. One schema for the installed payload (src/connect/lifecycle.ts) and the store, so a
+ * principal accepted at install time is always storable.
+ *
+ * @example principalSchema.parse({ type: 'team', uuid: '{0f1e...}', username: 'teamsinspace' })
+ */
+export const principalSchema = z.looseObject({
   type: text(64),
   uuid: z.string().max(256).optional(),
   username: z.string().max(256).optional(),

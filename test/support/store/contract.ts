@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isLabError } from '../../../src/errors.ts';
 import type { Installation, InstallationStore } from '../../../src/store/installation.ts';
+import { rejection } from '../caught.ts';
 import { makeInstallation, tombstoneOf } from './installations.ts';
 
 /**
@@ -24,15 +25,6 @@ export function describeStoreContract(name: string, open: () => InstallationStor
     afterEach(async () => {
       for (const store of opened.splice(0)) await store.close();
     });
-
-    async function rejection(promise: Promise<unknown>): Promise<unknown> {
-      try {
-        await promise;
-      } catch (error) {
-        return error;
-      }
-      throw new Error('expected the promise to reject');
-    }
 
     it('returns undefined for an unknown clientKey', async () => {
       const store = fresh();
