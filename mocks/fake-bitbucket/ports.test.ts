@@ -52,12 +52,16 @@ describe('listenOnLoopback', () => {
 describe('closeGracefully', () => {
   it('lets a request in flight finish, then closes', async () => {
     let release: () => void = () => {};
+    let arrived: () => void = () => {};
+    const received = new Promise<void>((resolve) => (arrived = resolve));
     const server = createServer((_req, res) => {
       release = () => res.end('done');
+      arrived();
     });
     const url = await listenOnLoopback(server, { port: 0, variable: 'PORT' });
     const pending = fetch(url).then((response) => response.text());
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // In flight: the server has the request (a fixed wait may be too short on a loaded machine).
+    await received;
     const closed = closeGracefully(server, { timeoutMs: 5000 });
     release();
     expect(await pending).toBe('done');
