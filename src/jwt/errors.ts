@@ -1,7 +1,8 @@
 import { LabError, lessonName } from '../errors.ts';
 
 /**
- * The errors of signing and verifying Connect JWTs, one class per code.
+ * The errors of signing and verifying Connect JWTs, one small class per code. What each message
+ * says is composed in one place, {@link MESSAGES}; a class holds only its fields.
  *
  * Messages say what is wrong, what to do and which lesson explains it. They never carry a shared
  * secret or a whole token: claims such as `iss` are identifiers, not secrets, so they are shown.
@@ -50,17 +51,6 @@ export interface JwtErrorOptions {
   cause?: unknown;
 }
 
-
-function seeLesson(lesson: number): string {
-  return `See ${lessonName(lesson)}.`;
-}
-
-/** Builds the message and options every class passes to {@link LabError}. */
-function compose(text: string, defaultLesson: number, options: JwtErrorOptions): [string, { lesson: number; cause?: unknown }] {
-  const lesson = options.lesson ?? defaultLesson;
-  return [`${text} ${seeLesson(lesson)}`, { lesson, cause: options.cause }];
-}
-
 /** Header and parameter values come from the network: keep what is echoed short and printable. */
 function quote(value: string, max = 60): string {
   const printable = value.replace(/[^\x20-\x7e]/g, '?');
@@ -72,6 +62,125 @@ function iso(epochSeconds: number): string {
   return Number.isNaN(date.getTime()) ? String(epochSeconds) : date.toISOString();
 }
 
+function schemeHint(scheme: string): string {
+  const lower = scheme.toLowerCase();
+  if (lower === 'jwt') return ' The scheme is case-sensitive: write it in upper case.';
+  if (lower === 'bearer') return ' "Bearer" is for the access token you get back from the exchange (lesson 5), not for the JWT.';
+  return '';
+}
+
+const QSH_CAUSES =
+  'Usual causes: the two sides disagree on the base URL (a context path such as /app must be stripped, and only it), a proxy rewrote the path, or the signer hashed a different query (parameters added, dropped or encoded differently; "jwt" itself is excluded).';
+
+/**
+ * What each error says, from its details, and the lesson that explains it (a thrower may point to
+ * another one: {@link JwtErrorOptions}). Times are epoch seconds.
+ */
+const MESSAGES = {
+  ERR_JWT_MISSING: {
+    lesson: 6,
+    text: ({ detail }: { detail: string }) =>
+      `${detail} Bitbucket sends it as "Authorization: JWT <token>" (lifecycle calls, webhooks) or as the "jwt" query parameter (page modules); the token endpoint expects the header.`,
+  },
+  ERR_JWT_AMBIGUOUS: {
+    lesson: 6,
+    text: ({ sources }: { sources: string[] }) =>
+      `The request carries more than one JWT (${sources.join(' and ')}). It is refused: a receiver cannot know which one the sender meant, and an attacker could smuggle a second one past a check of the first. Send exactly one.`,
+  },
+  ERR_JWT_SCHEME: {
+    lesson: 4,
+    text: ({ scheme }: { scheme: string }) =>
+      `The Authorization header uses the scheme ${quote(scheme, 20)}; a Connect JWT is sent as "Authorization: JWT <token>", scheme "JWT", exactly.${schemeHint(scheme)}`,
+  },
+  ERR_JWT_MALFORMED: {
+    lesson: 3,
+    text: ({ reason }: { reason: string }) =>
+      `The JWT is malformed: ${reason}. A JWT is three base64url parts joined by dots, header.claims.signature, each of the first two a JSON object. Check that the whole token was copied, without quotes, spaces or line breaks.`,
+  },
+  ERR_JWT_TOO_LARGE: {
+    lesson: 6,
+    text: ({ length, limit }: { length: number; limit: number }) =>
+      `The JWT is ${length} characters long, over the limit of ${limit}; it was refused before decoding. Connect JWTs are a few hundred characters: this is not one, or something was appended to it.`,
+  },
+  ERR_JWT_ALG: {
+    lesson: 3,
+    text: ({ alg }: { alg: string }) =>
+      `The JWT's header says alg ${quote(alg, 20)}; only "HS256" (HMAC-SHA256 with the shared secret) is accepted. A verifier that trusts the header's choice can be fooled ("none" skips the signature, an RS256 header can make it treat a public value as the key): the algorithm is fixed, never read from the token. Sign with HS256.`,
+  },
+  ERR_JWT_SIGNATURE: {
+    lesson: 3,
+    text: ({ issuer }: { issuer: string }) =>
+      `The JWT's signature does not match the shared secret used for issuer ${quote(issuer, 120)}. It was signed with another secret (another installation's, or one from before a re-install replaced it), the key was not the secret's UTF-8 bytes, or the token was altered after signing. Sign with the sharedSecret of the latest "installed" payload.`,
+  },
+  ERR_JWT_EXPIRED: {
+    lesson: 3,
+    text: ({ exp, now, leewaySeconds }: { exp: number; now: number; leewaySeconds: number }) =>
+      `The JWT expired at ${iso(exp)} (exp ${exp}); it is now ${iso(now)}, ${Math.round(now - exp)} s later, beyond the ${leewaySeconds} s leeway. Connect JWTs live minutes: sign a fresh one for each request. If fresh tokens fail too, the signer's clock is behind: sync it (NTP).`,
+  },
+  ERR_JWT_NOT_YET_VALID: {
+    lesson: 3,
+    text: ({ claim, validFrom, now, leewaySeconds }: { claim: 'iat' | 'nbf'; validFrom: number; now: number; leewaySeconds: number }) =>
+      `The JWT's "${claim}" is ${iso(validFrom)}, ${Math.round(validFrom - now)} s in the future (it is now ${iso(now)}; the leeway is ${leewaySeconds} s). The signer's clock is ahead of this one, or it set "${claim}" in milliseconds instead of seconds: sync the clocks (NTP) and use Unix seconds.`,
+  },
+  ERR_JWT_LIFETIME: {
+    lesson: 6,
+    text: ({ iat, exp, maxSeconds }: { iat: number; exp: number; maxSeconds: number }) =>
+      `The JWT claims to live ${exp - iat} s (iat ${iso(iat)}, exp ${iso(exp)}), more than the ${maxSeconds} s this verifier accepts. Bitbucket's own JWTs live exactly 3600 s and an app's a few minutes; a longer-lived token stays usable long after it leaks. Sign tokens that expire within minutes; if exp and iat are far apart, one of them may be in milliseconds instead of seconds.`,
+  },
+  ERR_JWT_CLAIM: {
+    lesson: 3,
+    text: ({ claim, reason }: { claim: string; reason: string }) =>
+      `The JWT's "${claim}" claim ${reason}. A Connect JWT carries iss (who signed), iat and exp (Unix seconds) and qsh (which request); app JWTs add sub (the clientKey).`,
+  },
+  ERR_JWT_AUDIENCE: {
+    lesson: 6,
+    text: ({ expected, received }: { expected: string; received: string | string[] }) =>
+      `The JWT's "aud" is ${Array.isArray(received) ? `[${received.map((r) => quote(r, 120)).join(', ')}]` : quote(received, 120)}, but it must be ${quote(expected, 120)}: Bitbucket addresses its JWTs to the installation itself (aud = iss = clientKey). A token meant for another installation must not be accepted here.`,
+  },
+  ERR_JWT_ISSUER: {
+    lesson: 3,
+    text: ({ expected, received }: { expected: string; received: string }) =>
+      `The JWT's "iss" is ${quote(received, 120)}, but ${quote(expected, 120)} was expected. App JWTs are issued by the app key (the descriptor's "key"); Bitbucket's JWTs by the installation's clientKey.`,
+  },
+  ERR_QSH_MISSING: {
+    lesson: 6,
+    text: ({ canonical }: { canonical: string | undefined }) =>
+      `The JWT has no "qsh" claim, so it is not bound to any request and could be replayed against another one. Sign it with qsh = SHA-256 hex of "METHOD&path&sorted-query".${canonical === undefined ? '' : ` Here the request's canonical form is ${JSON.stringify(canonical)}.`}`,
+  },
+  ERR_QSH_MISMATCH: {
+    lesson: 6,
+    text: ({ expected, received, canonical }: { expected: string[]; received: string; canonical: string | undefined }) =>
+      `The JWT's qsh ${quote(received, 70)} does not match this request. ${
+        canonical === undefined
+          ? `Accepted: ${expected.join(', ') || '(none)'}.`
+          : `This side computed the canonical request ${JSON.stringify(canonical)}, hash ${expected.join(' or ') || '(none)'}.`
+      } Compute the signer's canonical request for the same method and URL and compare the two strings. ${QSH_CAUSES}`,
+  },
+  ERR_INSTALLATION_UNKNOWN: {
+    lesson: 2,
+    text: ({ clientKey }: { clientKey: string }) =>
+      `No installation with a shared secret is stored for clientKey ${quote(clientKey, 120)}, so its JWT cannot be checked. The app was never installed there, it was uninstalled, or the store was lost (an in-memory store forgets on restart): (re)install the app so Bitbucket sends the "installed" payload again.`,
+  },
+  ERR_SIGN_INPUT: {
+    lesson: 3,
+    text: ({ field, problem }: { field: string; problem: string }) => `Cannot sign the JWT: ${field} ${problem}.`,
+  },
+} satisfies { [C in JwtErrorCode]: { lesson: number; text: (details: never) => string } };
+
+/** What the message of `code` is made from. */
+type Details<C extends JwtErrorCode> = Parameters<(typeof MESSAGES)[C]['text']>[0];
+
+/** The one constructor of every JWT error: its message from {@link MESSAGES}, its lesson overridable. */
+abstract class JwtError<C extends JwtErrorCode> extends LabError {
+  declare readonly code: C;
+
+  protected constructor(code: C, details: Details<C>, options: JwtErrorOptions) {
+    const { lesson: defaultLesson, text } = MESSAGES[code] as { lesson: number; text: (details: Details<C>) => string };
+    const lesson = options.lesson ?? defaultLesson;
+    super(code, `${text(details)} See ${lessonName(lesson)}.`, { lesson, cause: options.cause });
+  }
+}
+
 /**
  * The request carries no JWT at all.
  *
@@ -79,19 +188,10 @@ function iso(epochSeconds: number): string {
  * try { extractJwt({ url: '/installed', headers: {} }) }
  * catch (e) { if (e instanceof JwtMissingError) console.error(e.message) }
  */
-export class JwtMissingError extends LabError {
-  declare readonly code: 'ERR_JWT_MISSING';
-
+export class JwtMissingError extends JwtError<'ERR_JWT_MISSING'> {
   /** @param detail What was found instead, when something was. */
   constructor(detail = 'The request carries no JWT.', options: JwtErrorOptions = {}) {
-    super(
-      'ERR_JWT_MISSING',
-      ...compose(
-        `${detail} Bitbucket sends it as "Authorization: JWT <token>" (lifecycle calls, webhooks) or as the "jwt" query parameter (page modules); the token endpoint expects the header.`,
-        6,
-        options,
-      ),
-    );
+    super('ERR_JWT_MISSING', { detail }, options);
   }
 }
 
@@ -101,20 +201,12 @@ export class JwtMissingError extends LabError {
  * @example
  * new JwtAmbiguousError(['Authorization header', 'jwt query parameter']).sources // both places
  */
-export class JwtAmbiguousError extends LabError {
-  declare readonly code: 'ERR_JWT_AMBIGUOUS';
+export class JwtAmbiguousError extends JwtError<'ERR_JWT_AMBIGUOUS'> {
   /** Where tokens were found. */
   readonly sources: string[];
 
   constructor(sources: string[], options: JwtErrorOptions = {}) {
-    super(
-      'ERR_JWT_AMBIGUOUS',
-      ...compose(
-        `The request carries more than one JWT (${sources.join(' and ')}). It is refused: a receiver cannot know which one the sender meant, and an attacker could smuggle a second one past a check of the first. Send exactly one.`,
-        6,
-        options,
-      ),
-    );
+    super('ERR_JWT_AMBIGUOUS', { sources }, options);
     this.sources = sources;
   }
 }
@@ -125,26 +217,12 @@ export class JwtAmbiguousError extends LabError {
  * @example
  * new JwtSchemeError('Bearer').scheme // 'Bearer'
  */
-export class JwtSchemeError extends LabError {
-  declare readonly code: 'ERR_JWT_SCHEME';
+export class JwtSchemeError extends JwtError<'ERR_JWT_SCHEME'> {
   /** The scheme that was sent (only the scheme: credentials after it are never kept). */
   readonly scheme: string;
 
   constructor(scheme: string, options: JwtErrorOptions = {}) {
-    const hint =
-      scheme.toLowerCase() === 'jwt'
-        ? ' The scheme is case-sensitive: write it in upper case.'
-        : scheme.toLowerCase() === 'bearer'
-          ? ' "Bearer" is for the access token you get back from the exchange (lesson 5), not for the JWT.'
-          : '';
-    super(
-      'ERR_JWT_SCHEME',
-      ...compose(
-        `The Authorization header uses the scheme ${quote(scheme, 20)}; a Connect JWT is sent as "Authorization: JWT <token>", scheme "JWT", exactly.${hint}`,
-        4,
-        options,
-      ),
-    );
+    super('ERR_JWT_SCHEME', { scheme }, options);
     this.scheme = scheme.slice(0, 20);
   }
 }
@@ -155,20 +233,12 @@ export class JwtSchemeError extends LabError {
  * @example
  * new JwtMalformedError('it has 2 parts').reason // 'it has 2 parts'
  */
-export class JwtMalformedError extends LabError {
-  declare readonly code: 'ERR_JWT_MALFORMED';
+export class JwtMalformedError extends JwtError<'ERR_JWT_MALFORMED'> {
   /** What exactly is wrong with it. */
   readonly reason: string;
 
   constructor(reason: string, options: JwtErrorOptions = {}) {
-    super(
-      'ERR_JWT_MALFORMED',
-      ...compose(
-        `The JWT is malformed: ${reason}. A JWT is three base64url parts joined by dots, header.claims.signature, each of the first two a JSON object. Check that the whole token was copied, without quotes, spaces or line breaks.`,
-        3,
-        options,
-      ),
-    );
+    super('ERR_JWT_MALFORMED', { reason }, options);
     this.reason = reason;
   }
 }
@@ -179,22 +249,14 @@ export class JwtMalformedError extends LabError {
  * @example
  * new JwtTooLargeError(10_000, 8192).limit // 8192
  */
-export class JwtTooLargeError extends LabError {
-  declare readonly code: 'ERR_JWT_TOO_LARGE';
+export class JwtTooLargeError extends JwtError<'ERR_JWT_TOO_LARGE'> {
   /** The token's length in characters. */
   readonly length: number;
   /** The configured limit. */
   readonly limit: number;
 
   constructor(length: number, limit: number, options: JwtErrorOptions = {}) {
-    super(
-      'ERR_JWT_TOO_LARGE',
-      ...compose(
-        `The JWT is ${length} characters long, over the limit of ${limit}; it was refused before decoding. Connect JWTs are a few hundred characters: this is not one, or something was appended to it.`,
-        6,
-        options,
-      ),
-    );
+    super('ERR_JWT_TOO_LARGE', { length, limit }, options);
     this.length = length;
     this.limit = limit;
   }
@@ -206,20 +268,12 @@ export class JwtTooLargeError extends LabError {
  * @example
  * new JwtAlgorithmError('none').alg // 'none'
  */
-export class JwtAlgorithmError extends LabError {
-  declare readonly code: 'ERR_JWT_ALG';
+export class JwtAlgorithmError extends JwtError<'ERR_JWT_ALG'> {
   /** The `alg` the header named. */
   readonly alg: string;
 
   constructor(alg: string, options: JwtErrorOptions = {}) {
-    super(
-      'ERR_JWT_ALG',
-      ...compose(
-        `The JWT's header says alg ${quote(alg, 20)}; only "HS256" (HMAC-SHA256 with the shared secret) is accepted. A verifier that trusts the header's choice can be fooled ("none" skips the signature, an RS256 header can make it treat a public value as the key): the algorithm is fixed, never read from the token. Sign with HS256.`,
-        3,
-        options,
-      ),
-    );
+    super('ERR_JWT_ALG', { alg }, options);
     this.alg = alg.slice(0, 20);
   }
 }
@@ -230,20 +284,12 @@ export class JwtAlgorithmError extends LabError {
  * @example
  * new JwtSignatureError('ari:cloud:bitbucket::app/{…}/my-app').issuer
  */
-export class JwtSignatureError extends LabError {
-  declare readonly code: 'ERR_JWT_SIGNATURE';
+export class JwtSignatureError extends JwtError<'ERR_JWT_SIGNATURE'> {
   /** The token's `iss`, whose secret was used. */
   readonly issuer: string;
 
   constructor(issuer: string, options: JwtErrorOptions = {}) {
-    super(
-      'ERR_JWT_SIGNATURE',
-      ...compose(
-        `The JWT's signature does not match the shared secret used for issuer ${quote(issuer, 120)}. It was signed with another secret (another installation's, or one from before a re-install replaced it), the key was not the secret's UTF-8 bytes, or the token was altered after signing. Sign with the sharedSecret of the latest "installed" payload.`,
-        3,
-        options,
-      ),
-    );
+    super('ERR_JWT_SIGNATURE', { issuer }, options);
     this.issuer = issuer;
   }
 }
@@ -254,8 +300,7 @@ export class JwtSignatureError extends LabError {
  * @example
  * new JwtExpiredError({ exp: 1_700_000_000, now: 1_700_000_100, leewaySeconds: 30 }).expiredAt
  */
-export class JwtExpiredError extends LabError {
-  declare readonly code: 'ERR_JWT_EXPIRED';
+export class JwtExpiredError extends JwtError<'ERR_JWT_EXPIRED'> {
   /** When the token expired (its `exp`). */
   readonly expiredAt: Date;
   /** The verifier's clock, when it checked. */
@@ -265,18 +310,10 @@ export class JwtExpiredError extends LabError {
 
   /** @param details `exp` and `now` in epoch seconds. */
   constructor(details: { exp: number; now: number; leewaySeconds: number }, options: JwtErrorOptions = {}) {
-    const { exp, now, leewaySeconds } = details;
-    super(
-      'ERR_JWT_EXPIRED',
-      ...compose(
-        `The JWT expired at ${iso(exp)} (exp ${exp}); it is now ${iso(now)}, ${Math.round(now - exp)} s later, beyond the ${leewaySeconds} s leeway. Connect JWTs live minutes: sign a fresh one for each request. If fresh tokens fail too, the signer's clock is behind: sync it (NTP).`,
-        3,
-        options,
-      ),
-    );
-    this.expiredAt = new Date(exp * 1000);
-    this.checkedAt = new Date(now * 1000);
-    this.leewaySeconds = leewaySeconds;
+    super('ERR_JWT_EXPIRED', details, options);
+    this.expiredAt = new Date(details.exp * 1000);
+    this.checkedAt = new Date(details.now * 1000);
+    this.leewaySeconds = details.leewaySeconds;
   }
 }
 
@@ -286,8 +323,7 @@ export class JwtExpiredError extends LabError {
  * @example
  * new JwtNotYetValidError({ claim: 'iat', validFrom: 1_700_000_100, now: 1_700_000_000, leewaySeconds: 30 }).claim
  */
-export class JwtNotYetValidError extends LabError {
-  declare readonly code: 'ERR_JWT_NOT_YET_VALID';
+export class JwtNotYetValidError extends JwtError<'ERR_JWT_NOT_YET_VALID'> {
   /** The claim that is in the future. */
   readonly claim: 'iat' | 'nbf';
   /** The time that claim names. */
@@ -298,23 +334,12 @@ export class JwtNotYetValidError extends LabError {
   readonly leewaySeconds: number;
 
   /** @param details `validFrom` and `now` in epoch seconds. */
-  constructor(
-    details: { claim: 'iat' | 'nbf'; validFrom: number; now: number; leewaySeconds: number },
-    options: JwtErrorOptions = {},
-  ) {
-    const { claim, validFrom, now, leewaySeconds } = details;
-    super(
-      'ERR_JWT_NOT_YET_VALID',
-      ...compose(
-        `The JWT's "${claim}" is ${iso(validFrom)}, ${Math.round(validFrom - now)} s in the future (it is now ${iso(now)}; the leeway is ${leewaySeconds} s). The signer's clock is ahead of this one, or it set "${claim}" in milliseconds instead of seconds: sync the clocks (NTP) and use Unix seconds.`,
-        3,
-        options,
-      ),
-    );
-    this.claim = claim;
-    this.validFrom = new Date(validFrom * 1000);
-    this.checkedAt = new Date(now * 1000);
-    this.leewaySeconds = leewaySeconds;
+  constructor(details: { claim: 'iat' | 'nbf'; validFrom: number; now: number; leewaySeconds: number }, options: JwtErrorOptions = {}) {
+    super('ERR_JWT_NOT_YET_VALID', details, options);
+    this.claim = details.claim;
+    this.validFrom = new Date(details.validFrom * 1000);
+    this.checkedAt = new Date(details.now * 1000);
+    this.leewaySeconds = details.leewaySeconds;
   }
 }
 
@@ -325,8 +350,7 @@ export class JwtNotYetValidError extends LabError {
  * @example
  * new JwtLifetimeError({ iat: 1_700_000_000, exp: 1_700_086_400, maxSeconds: 3630 }).lifetimeSeconds // 86400
  */
-export class JwtLifetimeError extends LabError {
-  declare readonly code: 'ERR_JWT_LIFETIME';
+export class JwtLifetimeError extends JwtError<'ERR_JWT_LIFETIME'> {
   /** `exp - iat`, in seconds. */
   readonly lifetimeSeconds: number;
   /** The longest lifetime accepted, leeway included, in seconds. */
@@ -334,18 +358,9 @@ export class JwtLifetimeError extends LabError {
 
   /** @param details `iat` and `exp` in epoch seconds; `maxSeconds` the bound, leeway included. */
   constructor(details: { iat: number; exp: number; maxSeconds: number }, options: JwtErrorOptions = {}) {
-    const { iat, exp, maxSeconds } = details;
-    const lifetimeSeconds = exp - iat;
-    super(
-      'ERR_JWT_LIFETIME',
-      ...compose(
-        `The JWT claims to live ${lifetimeSeconds} s (iat ${iso(iat)}, exp ${iso(exp)}), more than the ${maxSeconds} s this verifier accepts. Bitbucket's own JWTs live exactly 3600 s and an app's a few minutes; a longer-lived token stays usable long after it leaks. Sign tokens that expire within minutes; if exp and iat are far apart, one of them may be in milliseconds instead of seconds.`,
-        6,
-        options,
-      ),
-    );
-    this.lifetimeSeconds = lifetimeSeconds;
-    this.maxSeconds = maxSeconds;
+    super('ERR_JWT_LIFETIME', details, options);
+    this.lifetimeSeconds = details.exp - details.iat;
+    this.maxSeconds = details.maxSeconds;
   }
 }
 
@@ -355,22 +370,14 @@ export class JwtLifetimeError extends LabError {
  * @example
  * new JwtClaimError('exp', 'is missing').claim // 'exp'
  */
-export class JwtClaimError extends LabError {
-  declare readonly code: 'ERR_JWT_CLAIM';
+export class JwtClaimError extends JwtError<'ERR_JWT_CLAIM'> {
   /** The claim's name. */
   readonly claim: string;
   /** What is wrong with it. */
   readonly reason: string;
 
   constructor(claim: string, reason: string, options: JwtErrorOptions = {}) {
-    super(
-      'ERR_JWT_CLAIM',
-      ...compose(
-        `The JWT's "${claim}" claim ${reason}. A Connect JWT carries iss (who signed), iat and exp (Unix seconds) and qsh (which request); app JWTs add sub (the clientKey).`,
-        3,
-        options,
-      ),
-    );
+    super('ERR_JWT_CLAIM', { claim, reason }, options);
     this.claim = claim;
     this.reason = reason;
   }
@@ -382,21 +389,12 @@ export class JwtClaimError extends LabError {
  * @example
  * new JwtAudienceError('client-key', ['someone-else']).received // ['someone-else']
  */
-export class JwtAudienceError extends LabError {
-  declare readonly code: 'ERR_JWT_AUDIENCE';
+export class JwtAudienceError extends JwtError<'ERR_JWT_AUDIENCE'> {
   readonly expected: string;
   readonly received: string | string[];
 
   constructor(expected: string, received: string | string[], options: JwtErrorOptions = {}) {
-    const shown = Array.isArray(received) ? `[${received.map((r) => quote(r, 120)).join(', ')}]` : quote(received, 120);
-    super(
-      'ERR_JWT_AUDIENCE',
-      ...compose(
-        `The JWT's "aud" is ${shown}, but it must be ${quote(expected, 120)}: Bitbucket addresses its JWTs to the installation itself (aud = iss = clientKey). A token meant for another installation must not be accepted here.`,
-        6,
-        options,
-      ),
-    );
+    super('ERR_JWT_AUDIENCE', { expected, received }, options);
     this.expected = expected;
     this.received = received;
   }
@@ -408,27 +406,16 @@ export class JwtAudienceError extends LabError {
  * @example
  * new JwtIssuerError('my-app', 'other-app').received // 'other-app'
  */
-export class JwtIssuerError extends LabError {
-  declare readonly code: 'ERR_JWT_ISSUER';
+export class JwtIssuerError extends JwtError<'ERR_JWT_ISSUER'> {
   readonly expected: string;
   readonly received: string;
 
   constructor(expected: string, received: string, options: JwtErrorOptions = {}) {
-    super(
-      'ERR_JWT_ISSUER',
-      ...compose(
-        `The JWT's "iss" is ${quote(received, 120)}, but ${quote(expected, 120)} was expected. App JWTs are issued by the app key (the descriptor's "key"); Bitbucket's JWTs by the installation's clientKey.`,
-        3,
-        options,
-      ),
-    );
+    super('ERR_JWT_ISSUER', { expected, received }, options);
     this.expected = expected;
     this.received = received;
   }
 }
-
-const QSH_CAUSES =
-  'Usual causes: the two sides disagree on the base URL (a context path such as /app must be stripped, and only it), a proxy rewrote the path, or the signer hashed a different query (parameters added, dropped or encoded differently; "jwt" itself is excluded).';
 
 /**
  * The token has no `qsh` claim, but the request needs one.
@@ -436,21 +423,12 @@ const QSH_CAUSES =
  * @example
  * new QshMissingError('GET&/page&repoUuid=%7Babc%7D').canonical
  */
-export class QshMissingError extends LabError {
-  declare readonly code: 'ERR_QSH_MISSING';
+export class QshMissingError extends JwtError<'ERR_QSH_MISSING'> {
   /** The canonical request the verifier computed, when it did. */
   readonly canonical: string | undefined;
 
   constructor(canonical?: string, options: JwtErrorOptions = {}) {
-    const computed = canonical === undefined ? '' : ` Here the request's canonical form is ${JSON.stringify(canonical)}.`;
-    super(
-      'ERR_QSH_MISSING',
-      ...compose(
-        `The JWT has no "qsh" claim, so it is not bound to any request and could be replayed against another one. Sign it with qsh = SHA-256 hex of "METHOD&path&sorted-query".${computed}`,
-        6,
-        options,
-      ),
-    );
+    super('ERR_QSH_MISSING', { canonical }, options);
     this.canonical = canonical;
   }
 }
@@ -462,8 +440,7 @@ export class QshMissingError extends LabError {
  * try { await verifyRequest(request, options) }
  * catch (e) { if (e instanceof QshMismatchError) console.log(e.canonical, e.expected, e.received) }
  */
-export class QshMismatchError extends LabError {
-  declare readonly code: 'ERR_QSH_MISMATCH';
+export class QshMismatchError extends JwtError<'ERR_QSH_MISMATCH'> {
   /** The hashes that would have been accepted. */
   readonly expected: string[];
   /** The token's `qsh`. */
@@ -472,22 +449,10 @@ export class QshMismatchError extends LabError {
   readonly canonical: string | undefined;
 
   constructor(details: { expected: string[]; received: string; canonical?: string }, options: JwtErrorOptions = {}) {
-    const { expected, received, canonical } = details;
-    const computed =
-      canonical === undefined
-        ? `Accepted: ${expected.join(', ') || '(none)'}.`
-        : `This side computed the canonical request ${JSON.stringify(canonical)}, hash ${expected.join(' or ') || '(none)'}.`;
-    super(
-      'ERR_QSH_MISMATCH',
-      ...compose(
-        `The JWT's qsh ${quote(received, 70)} does not match this request. ${computed} Compute the signer's canonical request for the same method and URL and compare the two strings. ${QSH_CAUSES}`,
-        6,
-        options,
-      ),
-    );
-    this.expected = expected;
-    this.received = received;
-    this.canonical = canonical;
+    super('ERR_QSH_MISMATCH', { canonical: undefined, ...details }, options);
+    this.expected = details.expected;
+    this.received = details.received;
+    this.canonical = details.canonical;
   }
 }
 
@@ -497,20 +462,12 @@ export class QshMismatchError extends LabError {
  * @example
  * new InstallationUnknownError('ari:cloud:bitbucket::app/{…}/my-app').clientKey
  */
-export class InstallationUnknownError extends LabError {
-  declare readonly code: 'ERR_INSTALLATION_UNKNOWN';
+export class InstallationUnknownError extends JwtError<'ERR_INSTALLATION_UNKNOWN'> {
   /** The clientKey (the token's `iss`) nothing is stored for. */
   readonly clientKey: string;
 
   constructor(clientKey: string, options: JwtErrorOptions = {}) {
-    super(
-      'ERR_INSTALLATION_UNKNOWN',
-      ...compose(
-        `No installation with a shared secret is stored for clientKey ${quote(clientKey, 120)}, so its JWT cannot be checked. The app was never installed there, it was uninstalled, or the store was lost (an in-memory store forgets on restart): (re)install the app so Bitbucket sends the "installed" payload again.`,
-        2,
-        options,
-      ),
-    );
+    super('ERR_INSTALLATION_UNKNOWN', { clientKey }, options);
     this.clientKey = clientKey;
   }
 }
@@ -521,13 +478,12 @@ export class InstallationUnknownError extends LabError {
  * @example
  * new SignInputError('sharedSecret', 'is empty').field // 'sharedSecret'
  */
-export class SignInputError extends LabError {
-  declare readonly code: 'ERR_SIGN_INPUT';
+export class SignInputError extends JwtError<'ERR_SIGN_INPUT'> {
   /** The option at fault. */
   readonly field: string;
 
   constructor(field: string, problem: string, options: JwtErrorOptions = {}) {
-    super('ERR_SIGN_INPUT', ...compose(`Cannot sign the JWT: ${field} ${problem}.`, 3, options));
+    super('ERR_SIGN_INPUT', { field, problem }, options);
     this.field = field;
   }
 }
