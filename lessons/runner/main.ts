@@ -5,7 +5,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, loadConfig, type Config } from '../../src/config.ts';
-import { isLabError } from '../../src/errors.ts';
 import { LESSON_ARROWS, renderFlowDiagram } from '../../src/notes/diagram.ts';
 import type { InstallationStore } from '../../src/store/installation.ts';
 import type { BitbucketMock } from '../../mocks/bitbucket.ts';
