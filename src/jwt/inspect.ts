@@ -237,7 +237,7 @@ async function chooseSecret(guess: DirectionGuess, claims: Record<string, unknow
       findings.push({
         code: 'INSTALLATION_UNKNOWN',
         severity: o.secret ? 'info' : 'warning',
-        message: `No stored installation has the clientKey ${JSON.stringify(keys[0])}${o.secret ? `; the signature is checked with ${o.secret.label}` : ''}. An app refuses such a token (ERR_INSTALLATION_UNKNOWN) until that installation arrives again.`,
+        message: `No stored installation has the clientKey ${JSON.stringify(keys[0])}${o.secret ? `; the signature is checked with ${o.secret.label}` : ''}. A verifier looks the secret up by this clientKey and refuses the token of an installation it does not hold (ERR_INSTALLATION_UNKNOWN).`,
         lesson: 2,
       });
     }

@@ -95,7 +95,7 @@ interface Habits {
   keepTrailingSlash: boolean;
   withOrigin: boolean;
   sorted: boolean;
-  encode: (text: string) => string;
+  encoding: 'rfc3986' | 'encodeURIComponent';
   plusLiteral: boolean;
   keepJwt: boolean;
   foldBody: boolean;
@@ -119,6 +119,9 @@ interface ParsedRequest {
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
 const DEFAULT_MAX_MISTAKES = 3;
+/** A wrong base URL is off by a segment or a few (`/2.0`, a context path), never by dozens. */
+const MAX_DROPPED_SEGMENTS = 4;
+const ENCODERS = { rfc3986: encodeRfc3986, encodeURIComponent } as const;
 const PLACEHOLDER_ORIGIN = 'http://qsh.invalid';
 const ABSOLUTE = /^[a-z][a-z\d+.-]*:/i;
 
@@ -148,25 +151,46 @@ function canonicalPathOf(path: string, base: string): string {
 }
 
 function signerQuery(request: ParsedRequest, habits: Habits): string {
+  const encode = ENCODERS[habits.encoding];
   const read = (raw: string) => [...new URLSearchParams(`?${habits.plusLiteral ? raw.replaceAll('+', '%2B') : raw}`)];
   const pairs = [...read(request.query), ...(habits.foldBody && request.body !== undefined ? read(request.body) : [])].filter(
     ([name]) => name !== '__proto__' && (habits.keepJwt || name !== 'jwt'),
   );
   // A signer that does not sort does not group either: each pair in the order of the URL.
-  if (!habits.sorted) return pairs.map(([name, value]) => `${habits.encode(name)}=${habits.encode(value)}`).join('&');
+  if (!habits.sorted) return pairs.map(([name, value]) => `${encode(name)}=${encode(value)}`).join('&');
   const grouped = new Map<string, string[]>();
   for (const [name, value] of pairs) grouped.set(name, [...(grouped.get(name) ?? []), value]);
   return [...grouped.keys()]
     .sort()
-    .map((name) => `${habits.encode(name)}=${grouped.get(name)!.sort().map(habits.encode).join(',')}`)
+    .map((name) => `${encode(name)}=${grouped.get(name)!.sort().map(encode).join(',')}`)
     .join('&');
 }
 
-function signerCanonical(request: ParsedRequest, habits: Habits): string {
+function signerPath(request: ParsedRequest, habits: Habits): string {
   let path = canonicalPathOf(habits.path.full, habits.path.base);
   if (habits.keepTrailingSlash && habits.path.full.endsWith('/') && path !== '/' && !path.endsWith('/')) path += '/';
   if (habits.withOrigin && request.origin) path = `${request.origin}${path}`;
-  return `${habits.method}&${path}&${signerQuery(request, habits)}`;
+  return path;
+}
+
+/**
+ * Builds signers' canonical requests for one request. The path and the query each depend on a
+ * few habits only, so each distinct one is built once: a long URL costs its length a few dozen
+ * times, not once per combination of mistakes.
+ */
+function signerCanonicals(request: ParsedRequest): (habits: Habits) => string {
+  const paths = new Map<string, string>();
+  const queries = new Map<string, string>();
+  const once = (cache: Map<string, string>, key: string, build: () => string) => {
+    let value = cache.get(key);
+    if (value === undefined) cache.set(key, (value = build()));
+    return value;
+  };
+  return (habits) => {
+    const path = once(paths, JSON.stringify([habits.path, habits.keepTrailingSlash, habits.withOrigin]), () => signerPath(request, habits));
+    const query = once(queries, JSON.stringify([habits.sorted, habits.encoding, habits.plusLiteral, habits.keepJwt, habits.foldBody]), () => signerQuery(request, habits));
+    return `${habits.method}&${path}&${query}`;
+  };
 }
 
 function rightHabits(request: ParsedRequest): Habits {
@@ -176,7 +200,7 @@ function rightHabits(request: ParsedRequest): Habits {
     keepTrailingSlash: false,
     withOrigin: false,
     sorted: true,
-    encode: encodeRfc3986,
+    encoding: 'rfc3986',
     plusLiteral: false,
     keepJwt: false,
     foldBody: false,
@@ -198,7 +222,7 @@ function alternatives(request: ParsedRequest): Alternative[] {
     (h) => ({ ...h, sorted: false }));
   add('encoding', 'QSH_ENCODE_URI_COMPONENT',
     "The signer encoded with encodeURIComponent, which leaves ! ' ( ) * as they are. The qsh uses RFC 3986 encoding: %21 %27 %28 %29 %2A. Encode with encodeURIComponent(v).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase()) (src/jwt/qsh.ts, encodeRfc3986).",
-    (h) => ({ ...h, encode: encodeURIComponent }));
+    (h) => ({ ...h, encoding: 'encodeURIComponent' }));
   add('plus', 'QSH_PLUS_NOT_DECODED',
     'The signer did not decode "+" in the query as a space, so it hashed %2B where the request means a space (%20). In a query string "+" is a space: parse it with URLSearchParams (decodeURIComponent alone keeps the "+"), then encode the space as %20.',
     (h) => ({ ...h, plusLiteral: true }));
@@ -212,7 +236,7 @@ function alternatives(request: ParsedRequest): Alternative[] {
   }
   const stripped = ctx && request.path.startsWith(ctx) ? request.path.slice(ctx.length) : request.path;
   const segments = stripped.split('/').filter(Boolean);
-  for (let n = 1; n < segments.length; n += 1) {
+  for (let n = 1; n < Math.min(segments.length, MAX_DROPPED_SEGMENTS + 1); n += 1) {
     const prefix = `/${segments.slice(0, n).join('/')}`;
     add('path', 'QSH_CONTEXT_PATH_DROPPED',
       `The signer stripped ${show(prefix)} from the path, as if its base URL ended in ${show(`${ctx}${prefix}`)}; the base URL used here ends in ${show(ctx || '/')}. If the app's baseUrl really ends in ${show(`${ctx}${prefix}`)}, say so here (--base-url, BASE_URL); if not, the signer's base URL is wrong. For Bitbucket's REST API the path is relative to the bare origin, so /2.0 stays in it.`,
@@ -273,14 +297,15 @@ export function explainQsh(request: QshRequest, receivedQsh: string, options: { 
 
   const parsed = parseRequest(request);
   const right = rightHabits(parsed);
+  const signerCanonical = signerCanonicals(parsed);
   // Only the wrong habits that change something for this request: a sorted query cannot be "not sorted".
-  const useful = alternatives(parsed).filter((a) => signerCanonical(parsed, a.apply(right)) !== canonical);
+  const useful = alternatives(parsed).filter((a) => signerCanonical(a.apply(right)) !== canonical);
   const groups = [...new Set(useful.map((a) => a.dimension))].map((d) => useful.filter((a) => a.dimension === d));
 
   for (let size = 1; size <= Math.min(options.maxMistakes ?? DEFAULT_MAX_MISTAKES, groups.length); size += 1) {
     const matches = new Map<string, QshMistake[][]>();
     for (const combination of combinations(groups, size)) {
-      const signer = signerCanonical(parsed, combination.reduce((habits, a) => a.apply(habits), right));
+      const signer = signerCanonical(combination.reduce((habits, a) => a.apply(habits), right));
       if (signer === canonical || sha256(signer) !== received) continue;
       matches.set(signer, [...(matches.get(signer) ?? []), combination.map((a) => a.mistake)]);
     }
@@ -303,5 +328,5 @@ export function explainQsh(request: QshRequest, receivedQsh: string, options: { 
 export function signerCanonicalRequest(request: QshRequest, mistakes: readonly QshMistakeCode[]): string {
   const parsed = parseRequest(request);
   const chosen = alternatives(parsed).filter((a, i, all) => mistakes.includes(a.mistake.code) && all.findIndex((b) => b.mistake.code === a.mistake.code) === i);
-  return signerCanonical(parsed, chosen.reduce((habits, a) => a.apply(habits), rightHabits(parsed)));
+  return signerCanonicals(parsed)(chosen.reduce((habits, a) => a.apply(habits), rightHabits(parsed)));
 }

@@ -46,6 +46,7 @@ form.inspect textarea, form.inspect input[type=text], form.inspect input[type=pa
 .finding-error { color: #de350b; } .finding-warning { color: #974f0c; } .finding-info { color: #0052cc; }
 td.meaning { color: #6b778c; }
 .inspect-results code { overflow-wrap: anywhere; }
+.inspect-results th { white-space: nowrap; }
 </style>`);
 
 function fieldRows(fields: ExplainedField[]): SafeHtml {
