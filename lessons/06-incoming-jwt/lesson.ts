@@ -288,6 +288,7 @@ export default defineLesson({
             'is in the proxy (forward the path unchanged) or in BASE_URL (the public URL, exactly as in the descriptor). ' +
             'A proxy that *strips* the context path is fine: the app accepts the path with or without it.',
         );
+        ctx.say('For a token of your own: `npm run inspect -- <jwt> --url <the URL it came with>` names the mistake behind a mismatch (`npm start` serves the same at /inspect).');
       },
     },
   ],
