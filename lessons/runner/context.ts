@@ -7,6 +7,7 @@ import { noInstallationError, latestInstallation } from './installation.ts';
 import type { LessonContext } from './lesson.ts';
 import type { ManifestEntry } from './manifest.ts';
 import type { Output } from './output.ts';
+import type { Pieces } from './practice/pieces.ts';
 import { createRecordingFetch } from './recording-fetch.ts';
 
 /** What {@link createLessonContext} builds a context from. */
@@ -37,6 +38,8 @@ export interface LessonContextOptions {
   onExchange?: (exchange: HttpExchange) => void;
   /** The transcript file, named where a long body is shortened on the terminal. */
   transcript?: string;
+  /** `--mine`: the learner's pieces, for `ctx.mine`. Default none. */
+  mine?: Partial<Pieces>;
 }
 
 /**
@@ -82,6 +85,7 @@ export function createLessonContext(o: LessonContextOptions): LessonContext {
       return mock;
     },
     state: {},
+    mine: o.mine ?? {},
     async installation() {
       const installation = await latestInstallation(o.store);
       if (!installation) throw noInstallationError(o.config, o.provider);

@@ -14,6 +14,7 @@ import type { HttpExchange } from './exchange.ts';
 import type { LessonContext } from './lesson.ts';
 import { startOfflineMock } from './mock.ts';
 import { createOutput } from './output.ts';
+import type { Pieces } from './practice/pieces.ts';
 
 /** Options of {@link createTestContext}. */
 export interface TestContextOptions {
@@ -28,6 +29,8 @@ export interface TestContextOptions {
   mock?: boolean;
   /** What `ctx.confirm` answers; default: each question's default (as with no terminal). */
   answer?: (question: string, defaultValue: boolean) => boolean;
+  /** `ctx.mine`: pieces standing in for src/, as `--mine` loads them (e.g. `loadPieces(...)`). Default none. */
+  mine?: Partial<Pieces>;
 }
 
 /** A lesson context for tests, plus what the learner would have seen. */
@@ -71,6 +74,7 @@ export async function createTestContext(o: TestContextOptions = {}): Promise<Tes
     ask: answer && (async (question: string, fallback: boolean) => answer(question, fallback)),
     yes: false,
     onExchange: (exchange) => exchanges.push(exchange),
+    mine: o.mine,
   });
   return {
     ...ctx,

@@ -12,9 +12,9 @@ interface Vector {
   qsh: string;
 }
 
-// The shared directory sits beside the repository: <repo>/../shared/.
+// Atlassian's vectors (atlassian-jwt 2.0.3's unit tests, and what its code computes): test/fixtures/qsh-vectors.json.
 const vectors = (
-  JSON.parse(readFileSync(new URL('../../../shared/qsh-vectors.json', import.meta.url), 'utf8')) as { vectors: Vector[] }
+  JSON.parse(readFileSync(new URL('../../test/fixtures/qsh-vectors.json', import.meta.url), 'utf8')) as { vectors: Vector[] }
 ).vectors;
 
 /** What Atlassian's reference computes (checkBodyForParams false: the body never counts). */
