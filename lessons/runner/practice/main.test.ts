@@ -128,7 +128,7 @@ describe('npm run practice -- solution and reset', () => {
     const run = await practice(box, ['solution', 'demo']);
     expect(run.code).toBe(1);
     expect(run.stdout).toContain('opens once you have seen its 3 hints (0 so far');
-    expect(run.stdout).toContain('Or now: add --force.');
+    expect(run.stdout).toContain('Or now: npm run practice -- solution demo --force.');
   });
 
   it('opens after three failed checks: a diff of the learner\'s file against the solution', async () => {

@@ -13,7 +13,7 @@ import { createStyle, useColor, type Style } from '../style.ts';
 import { formatDiff } from './diff-view.ts';
 import { listExercises, selectExercises, shownPath, type Exercise } from './exercises.ts';
 import { backupLearnerFile, learnerText, solutionText, startingText } from './files.ts';
-import { formatFirstFailure, isDone, outcomes, ruleCount, type ExerciseOutcome } from './outcome.ts';
+import { formatFirstFailure, isDone, MAX_FAILURE_LINES, outcomes, ruleCount, type ExerciseOutcome } from './outcome.ts';
 import { lessonsWithPieces } from './pieces.ts';
 import { runTests, watchTests, type TestRun } from './run-tests.ts';
 import { contentHash, readPracticeState, updatePracticeState } from './state.ts';
@@ -45,9 +45,9 @@ export interface PracticeIo {
 export const PRACTICE_EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
 
 const FLAGS = {
-  force: { type: 'boolean', description: 'solution: show it even before the hints are used up or three checks failed.' },
-  apply: { type: 'boolean', description: 'solution: set your file to the solution (yours is kept as a backup in DATA_DIR).' },
-  'no-color': { type: 'boolean', description: 'No colours (also NO_COLOR=1, and whenever output is not a terminal).' },
+  force: { type: 'boolean', description: 'solution: show it before the hints are used up or 3 checks failed.' },
+  apply: { type: 'boolean', description: 'solution: set your file to it (yours is kept in DATA_DIR).' },
+  'no-color': { type: 'boolean', description: 'No colours (also NO_COLOR=1, and when output is not a terminal).' },
   help: { type: 'boolean', description: 'Show this help (-h).' },
 } as const satisfies Record<string, FlagSpec>;
 
@@ -130,7 +130,13 @@ async function practice(io: PracticeIo): Promise<number> {
     case undefined:
       onlyFor([]);
       if (!io.interactive) return list(run);
-      return watchPractice({ ...run, watchTests: io.watchTests ?? watchTests, keys: io.keys, commands: commandsFor(run) });
+      return watchPractice({
+        ...run,
+        watchTests: io.watchTests ?? watchTests,
+        keys: io.keys,
+        commands: commandsFor(run),
+        clear: io.stdout.isTTY ? () => io.stdout.write('\x1b[2J\x1b[H') : undefined,
+      });
     case 'list':
       onlyFor([]);
       if (arg !== undefined) throw new UsageError('list takes no argument: it lists every exercise.');
@@ -154,19 +160,21 @@ async function practice(io: PracticeIo): Promise<number> {
 
 function helpText(): string[] {
   return [
-    'Usage:',
-    '  npm run practice                               watch mode on a terminal (the first unfinished exercise); the list otherwise',
-    '  npm run practice -- list                       every exercise, with the rules its tests pass now',
-    '  npm run practice -- check <lesson|exercise>    run the tests once: exit 0 when every rule passes, 1 otherwise',
-    '  npm run practice -- hint <exercise>            the next of three hints (the idea, the API, the line)',
-    '  npm run practice -- solution <lesson|exercise> your file against the solution, as a diff (--apply to take it)',
-    '  npm run practice -- reset <lesson|exercise>    back to the starting file (yours is kept as a backup)',
+    'Usage: npm run practice [-- <command> [<lesson|exercise>] [flags]]',
+    '',
+    'Commands:',
+    '  (none)                      watch the first exercise to do (terminal), or list',
+    '  list                        every exercise, with the rules its tests pass now',
+    '  check <lesson|exercise>     run the tests: exit 0 if every rule passes, else 1',
+    '  hint <exercise>             the next of 3 hints: the idea, the API, the line',
+    '  solution <lesson|exercise>  your file against the solution (--apply: take it)',
+    '  reset <lesson|exercise>     back to the starting file (yours kept as a backup)',
     '',
     'Flags:',
     ...formatFlagHelp(FLAGS),
     '',
-    'The solution opens after the three hints or three failed checks, or with --force.',
-    'Exit codes: 0 done, 1 a rule is broken (or a refusal), 2 usage error, 130 interrupted.',
+    'The solution opens after the 3 hints or 3 failed checks, or with --force.',
+    'Exit codes: 0 done, 1 a rule broken (or a refusal), 2 usage error, 130 Ctrl-C.',
   ];
 }
 
@@ -208,7 +216,8 @@ async function list(run: Run): Promise<number> {
     line(`    ${mark} ${exercise.name.padEnd(width)}  ${count}`);
   }
   line();
-  line(next ? `Next: npm run practice -- check ${next.exercise.name}   (${shownPath(next.exercise.readme)})` : 'Every exercise is done.');
+  if (!next) line('Every exercise is done.');
+  else line(`Next: npm run practice -- check ${next.exercise.name}\n  The task: ${shownPath(next.exercise.readme)}`);
   return PRACTICE_EXIT.ok;
 }
 
@@ -220,13 +229,15 @@ async function check(run: Run, selected: Exercise[]): Promise<number> {
     for (const { exercise } of failing) state.failedChecks[exercise.name] = (state.failedChecks[exercise.name] ?? 0) + 1;
   });
   const [first, ...others] = failing;
-  for (const outcome of results.filter(isDone)) line(`${style.green('✓')} ${outcome.exercise.name}: ${ruleCount(outcome)}`);
+  const done = results.filter(isDone);
+  for (const outcome of done) line(`${style.green('✓')} ${outcome.exercise.name}: ${ruleCount(outcome)}`);
   if (!first) {
     const withPieces = lessonsWithPieces(selected);
     if (withPieces.length > 0) line(`See your code at work: ${withPieces.map((n) => `npm run lesson ${n} -- --mine`).join(', ')}`);
     return PRACTICE_EXIT.ok;
   }
-  const [heading = '', ...rest] = formatFirstFailure(first);
+  // Fifteen lines in all, whatever the lesson: the failure gets what the summary lines leave.
+  const [heading = '', ...rest] = formatFirstFailure(first, MAX_FAILURE_LINES - done.length - others.length);
   line([style.red(heading), ...rest].join('\n'));
   for (const outcome of others) line(`${style.red('✗')} ${outcome.exercise.name}: ${outcome.loadError ? 'does not load' : ruleCount(outcome)}`);
   return PRACTICE_EXIT.failed;
@@ -270,7 +281,7 @@ function showSolution(run: Run, exercise: Exercise, apply: boolean): boolean {
     line(
       `The solution of ${exercise.name} opens once you have seen its ${HINTS} hints (${state.hints[exercise.name] ?? 0} so far: ` +
         `npm run practice -- hint ${exercise.name}) or after ${FAILED_CHECKS_FOR_SOLUTION} failed checks (${state.failedChecks[exercise.name] ?? 0} so far). ` +
-        'Or now: add --force.',
+        `Or now: npm run practice -- solution ${exercise.name} --force.`,
     );
     return false;
   }

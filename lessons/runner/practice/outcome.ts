@@ -79,7 +79,8 @@ function failureLines(rule: string | undefined, failure: RuleFailure): string[] 
 
 /**
  * The first broken rule of an exercise, for `check` and watch mode: a heading with the count, the
- * rule with expected and actual, the learner's file and the hint command. At most 15 lines.
+ * rule with expected and actual, the learner's file and the hint command. At most `maxLines`
+ * (default 15) lines.
  *
  * @example
  * formatFirstFailure(outcome).join('\n')
@@ -88,7 +89,7 @@ function failureLines(rule: string | undefined, failure: RuleFailure): string[] 
  * //   ...
  * // Hint: npm run practice -- hint canonical-request
  */
-export function formatFirstFailure(outcome: ExerciseOutcome): string[] {
+export function formatFirstFailure(outcome: ExerciseOutcome, maxLines: number = MAX_FAILURE_LINES): string[] {
   const { exercise } = outcome;
   const heading = `✗ ${exercise.name} (lesson ${exercise.lesson.number}): ${outcome.loadError ? 'the tests cannot load your file' : ruleCount(outcome)}`;
   const failed = outcome.rules.find((rule) => rule.state === 'failed');
@@ -98,5 +99,5 @@ export function formatFirstFailure(outcome: ExerciseOutcome): string[] {
       ? failureLines(failed.name, failed.failure)
       : [`Rule ${failed?.name ?? '(none ran)'}: did not pass`];
   const footer = [`Your file: ${shownPath(exercise.file)}`, `Hint: npm run practice -- hint ${exercise.name}`];
-  return [heading, ...body.slice(0, MAX_FAILURE_LINES - 1 - footer.length), ...footer];
+  return [heading, ...body.slice(0, Math.max(1, maxLines - 1 - footer.length)), ...footer];
 }

@@ -59,12 +59,27 @@ describe('watch mode', () => {
       firstUnfinished: async (from) => from ?? first,
     };
     let out = '';
-    const done = watchPractice({ exercises: listExercises(), style: createStyle(false), line: (text = '') => (out += `${text}\n`), dataDir, watchTests: watch, keys, commands });
+    let clears = 0;
+    const done = watchPractice({
+      exercises: listExercises(),
+      style: createStyle(false),
+      line: (text = '') => (out += `${text}\n`),
+      dataDir,
+      watchTests: watch,
+      keys,
+      commands,
+      clear: () => {
+        clears += 1;
+        out = '';
+      },
+    });
     await settle();
     expect(watched[0]?.files).toEqual([first!.test]);
     expect(out).toContain(`Watching ${first!.name} (lesson ${first!.lesson.number})`);
 
     watched[0]!.onRun(failing(first!));
+    expect(clears, 'each run starts on a clear screen, so only the current rule shows').toBe(1);
+    expect(out).toContain(`Watching ${first!.name}`);
     expect(out).toContain(`✗ ${first!.name} (lesson ${first!.lesson.number}): 0/1 rule\nRule 1: a rule\n  expected: 1\n  actual:   2`);
     expect(out).toContain('h hint · d diff with the solution · r reset · n next exercise · l list · q quit');
     expect(readPracticeState(dataDir).results[first!.name], 'each run is kept for the lesson menu').toMatchObject({ passed: 0, total: 1 });

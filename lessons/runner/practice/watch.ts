@@ -63,6 +63,8 @@ export async function watchPractice(o: {
   watchTests: typeof watchTests;
   keys?: KeySource;
   commands: PracticeCommands;
+  /** Clears the terminal before each run's result (on a terminal), so only the current rule shows. */
+  clear?: () => void;
 }): Promise<number> {
   const { style, line, commands } = o;
   if (o.exercises.length === 0) {
@@ -73,12 +75,20 @@ export async function watchPractice(o: {
   let current = (await commands.firstUnfinished()) ?? o.exercises[0]!;
   const keys = o.keys ?? terminalKeys(process.stdin);
 
+  const heading = (exercise: Exercise) => {
+    line(style.bold(`Watching ${exercise.name} (lesson ${exercise.lesson.number}): edit ${shownPath(exercise.file)} and save.`));
+    line(style.dim(`The task: ${shownPath(exercise.readme)}`));
+  };
   const onRun = (exercise: Exercise) => (run: TestRun) => {
     const [outcome] = outcomes([exercise], run);
     if (!outcome) return;
     updatePracticeState(o.dataDir, (state) => {
       state.results[exercise.name] = { hash: contentHash(exercise), passed: outcome.passed, total: outcome.total };
     });
+    if (o.clear) {
+      o.clear();
+      heading(exercise);
+    }
     line();
     if (isDone(outcome)) {
       line(`${style.green('✓')} ${exercise.name}: all ${ruleCount(outcome)} pass. Press n for the next exercise.`);
@@ -93,25 +103,25 @@ export async function watchPractice(o: {
   const follow = (exercise: Exercise) => {
     current = exercise;
     line();
-    line(style.bold(`Watching ${exercise.name} (lesson ${exercise.lesson.number}): edit ${shownPath(exercise.file)} and save.`));
-    line(style.dim(`The task: ${shownPath(exercise.readme)}`));
+    heading(exercise);
     watch = o.watchTests([exercise.test], onRun(exercise), (error) => line(style.red(error.message)));
   };
   follow(current);
 
   return new Promise<number>((resolve) => {
-    let busy = false;
+    // Keys are handled one after the other, none dropped: `n` waits for the watch it replaces to stop.
+    let queue = Promise.resolve();
     const finish = async (code: number) => {
       stop();
+      // q lets the key before it finish; Ctrl-C does not wait.
+      if (code === 0) await queue;
       await watch?.close();
       resolve(code);
     };
     const stop = keys.subscribe((key) => {
       if (key === 'ctrl-c') return void finish(130);
       if (key === 'q') return void finish(0);
-      if (busy) return;
-      busy = true;
-      void act(key).finally(() => (busy = false));
+      queue = queue.then(() => act(key)).catch((error: unknown) => line(style.red(error instanceof Error ? error.message : String(error))));
     });
     const act = async (key: string) => {
       if (key === 'h') commands.hint(current);

@@ -50,8 +50,8 @@ export async function verifyRequest(request: RequestLike, o: VerifyOptions): Pro
   const iss = typeof claims.iss === 'string' ? claims.iss : '';
   // #region exercise: the checks
   // The token is found and decoded (not yet trusted). Now check, in this order:
-  // TODO (rule 1, algorithm): only HS256. Never take the algorithm from the header: a token saying
-  //   "none" or "HS512" is refused with JwtAlgorithmError.
+  // TODO (rule 1, algorithm): the app decides the algorithm, HS256, and the header must say so: a
+  //   token whose header says "none" or "HS512" is refused with JwtAlgorithmError.
   // TODO (rule 2, issuer): `iss` names the installation (its clientKey): look it up in o.store;
   //   none is InstallationUnknownError.
   // TODO (rule 3, audience): `aud`, when there, is that same clientKey (a string or a list):
