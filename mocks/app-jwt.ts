@@ -4,7 +4,7 @@ import { JwtClaimError } from '../src/jwt/errors.ts';
 import type { Installation, InstallationStore } from '../src/store/installation.ts';
 
 /**
- * How Bitbucket checks a JWT an app signed (protocol.md, section 3): the installation named by
+ * How Bitbucket checks a JWT an app signed (docs/protocol.md, section 3): the installation named by
  * `sub` must exist, the JWT must be signed with its sharedSecret, `iss` must be its app key, the
  * times must hold and the `qsh` must match. One function for the token endpoint and for REST
  * calls authenticated with `Authorization: JWT`, so both check alike.
@@ -56,6 +56,8 @@ export async function verifyAppJwt(
       subject: sub,
       qsh: o.qsh,
       now: o.now,
+      // Whether Bitbucket bounds the lifetime of an app's JWT is not known: the mock does not.
+      maxLifetimeSeconds: Number.POSITIVE_INFINITY,
     });
   } catch (error) {
     if (!isLabError(error)) throw error;

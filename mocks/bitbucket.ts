@@ -18,9 +18,9 @@ export interface BitbucketMockOptions {
   /** Bitbucket's API origin. Default `https://api.bitbucket.org`. */
   apiUrl?: string;
   /**
-   * Bitbucket's side of the installations: which exist, with their secret, app key and scopes
-   * (`scopes` absent: `account repository`). Often the app's own store, since both sides learn
-   * the same `installed` payload.
+   * Bitbucket's side of the installations: which exist, with their secret, app key and granted
+   * scopes (`installationFromPayload` records them; a record without `scopes`, as the app's own
+   * store keeps them, is read as the lab descriptor's: see `installationScopes` in context.ts).
    */
   installations: Pick<InstallationStore, 'get'>;
   /** The failure scenario to play; default `happy`. Pass `loadConfig().scenario` to honour `SCENARIO=`. */

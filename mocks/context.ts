@@ -1,4 +1,5 @@
 import type { HttpResponseResolver, PathParams } from 'msw';
+import { DEFAULT_SCOPES } from '../src/connect/descriptor.ts';
 import type { Installation, InstallationStore } from '../src/store/installation.ts';
 import type { BitbucketRepository, BitbucketWorkspace } from './fixtures/types.ts';
 import type { ScenarioPlayer } from './scenarios.ts';
@@ -21,11 +22,12 @@ export interface MockContext {
   repositories: readonly BitbucketRepository[];
 }
 
-/** The scopes an installation has when its record names none (the descriptor's usual pair). */
-export const DEFAULT_SCOPES: readonly string[] = Object.freeze(['account', 'repository']);
-
 /**
- * The scopes Bitbucket granted an installation.
+ * The scopes Bitbucket granted an installation. Bitbucket's own records (`installationFromPayload`,
+ * mocks/fixtures/lifecycle.ts) always hold them, every scope for a descriptor that named none
+ * (`grantedScopes`, src/connect/scopes.ts). A record from the app's own store does not: the app
+ * never learns its grant. For it the mock assumes the lab's descriptor, which names
+ * `DEFAULT_SCOPES` (src/connect/descriptor.ts).
  *
  * @example
  * installationScopes({ ...installation, scopes: undefined }) // ['account', 'repository']

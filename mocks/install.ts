@@ -9,7 +9,7 @@ import { installationFromPayload, installedPayload, uninstalledPayload } from '.
 import type { InstalledPayload, Origins, UninstalledPayload } from './fixtures/types.ts';
 
 /**
- * Bitbucket's side of installing and uninstalling an app (protocol.md, section 6): build the
+ * Bitbucket's side of installing and uninstalling an app (docs/protocol.md, section 6): build the
  * lifecycle payload, sign it as Bitbucket does (`iss` = `aud` = clientKey, qsh of
  * `POST&/installed&` relative to the app's base URL), and POST it to the app. The fake Bitbucket
  * UI and lesson 2 call these.

@@ -1,8 +1,9 @@
 import { HttpResponse } from 'msw';
+import { LAB_NOTES, labNote } from './lab-note.ts';
 import { apiError } from './responses.ts';
 
 /**
- * Bitbucket's paging (protocol.md, section 8): `pagelen` 1 to 100, default 10; `page` from 1;
+ * Bitbucket's paging (docs/protocol.md, section 8): `pagelen` 1 to 100, default 10; `page` from 1;
  * `next` and `previous` as absolute URLs on the origin the request came to, with the request's
  * other parameters kept, so a client that follows `next` stays on the same host.
  */
@@ -20,8 +21,8 @@ function positiveInteger(raw: string): number | undefined {
 }
 
 /**
- * One page of `values` for the request's `page` and `pagelen`, or a 400 for bad ones. A page past
- * the end is empty, with `previous`.
+ * One page of `values` for the request's `page` and `pagelen`, or a 400 for bad ones (its wording
+ * the mock's own, marked with `X-Lab-Note`). A page past the end is empty, with `previous`.
  *
  * @example
  * return paginate(request, repositories) // {"pagelen":10,"size":23,"page":1,"values":[...],"next":"...?page=2"}
@@ -32,11 +33,13 @@ export function paginate<T>(request: Request, values: readonly T[]): Response {
   const rawPage = url.searchParams.get('page');
   const pagelen = rawPagelen === null ? DEFAULT_PAGELEN : positiveInteger(rawPagelen);
   if (pagelen === undefined || pagelen > MAX_PAGELEN) {
-    return apiError(400, `Invalid pagelen ${JSON.stringify(rawPagelen)}: it must be a whole number from 1 to ${MAX_PAGELEN}.`);
+    return apiError(400, `Invalid pagelen ${JSON.stringify(rawPagelen)}: it must be a whole number from 1 to ${MAX_PAGELEN}.`, {
+      headers: labNote(LAB_NOTES.apiRefusal),
+    });
   }
   const page = rawPage === null ? 1 : positiveInteger(rawPage);
   if (page === undefined) {
-    return apiError(400, `Invalid page ${JSON.stringify(rawPage)}: it must be a whole number from 1.`);
+    return apiError(400, `Invalid page ${JSON.stringify(rawPage)}: it must be a whole number from 1.`, { headers: labNote(LAB_NOTES.apiRefusal) });
   }
 
   const start = (page - 1) * pagelen;

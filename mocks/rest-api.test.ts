@@ -3,6 +3,8 @@ import { signInstallationJwt } from '../src/jwt/sign.ts';
 import { TEAMS_IN_SPACE } from './fixtures/accounts.ts';
 import { repositoryFixtures } from './fixtures/repositories.ts';
 import type { BitbucketRepository } from './fixtures/types.ts';
+import { CREDENTIAL_TYPES } from './api-auth.ts';
+import { LAB_NOTES } from './lab-note.ts';
 import { API, APP_KEY, GRANT_BODY, SHARED_SECRET, startTestBitbucket, T0, type TestBitbucket } from './test-support.ts';
 
 interface Page {
@@ -16,6 +18,7 @@ interface Page {
 
 const INVALID = { type: 'error', error: { message: 'Token is invalid, expired, or not supported for this endpoint.' } };
 const REPOS = repositoryFixtures();
+const PUBLIC_REPOS = REPOS.filter((repo) => !repo.is_private);
 const WS_UUID = encodeURIComponent(TEAMS_IN_SPACE.uuid);
 
 let bb: TestBitbucket;
@@ -50,26 +53,33 @@ describe('REST: endpoints', () => {
     }
   });
 
-  it('an unknown workspace is a 404 with Bitbucket\'s error body', async () => {
+  // docs/protocol.md section 8: 404 "No workspace with identifier 'x'."
+  it('an unknown workspace is a 404 with Bitbucket\'s error body, word for word', async () => {
     for (const url of [`${API}/2.0/workspaces/nope`, `${API}/2.0/repositories/nope`, `${API}/2.0/repositories/nope/docs`]) {
-      const body = await json<unknown>(await get(url), 404);
-      expect(body).toEqual({ type: 'error', error: { message: 'No workspace with identifier "nope".' } });
+      for (const authorization of [`Bearer ${token}`, null]) {
+        const body = await json<unknown>(await get(url, authorization), 404);
+        expect(body).toEqual({ type: 'error', error: { message: "No workspace with identifier 'nope'." } });
+      }
     }
   });
 
-  it('/2.0/repositories/{workspace}/{repo_slug} by slug and by {uuid}; unknown is 404', async () => {
+  it('/2.0/repositories/{workspace}/{repo_slug} by slug and by {uuid}; unknown is 404 (its wording the mock\'s own)', async () => {
     const repo = REPOS[7]!;
     expect(await json(await get(`${API}/2.0/repositories/teamsinspace/${repo.slug}`))).toEqual(repo);
     expect(await json(await get(`${API}/2.0/repositories/${WS_UUID}/${encodeURIComponent(repo.uuid)}`))).toEqual(repo);
-    expect(await json(await get(`${API}/2.0/repositories/teamsinspace/no-such-repo`), 404)).toEqual({
-      type: 'error',
-      error: { message: 'Repository teamsinspace/no-such-repo not found' },
-    });
+    const unknown = await get(`${API}/2.0/repositories/teamsinspace/no-such-repo`);
+    expect(await json(unknown, 404)).toEqual({ type: 'error', error: { message: 'Repository teamsinspace/no-such-repo not found' } });
+    expect(unknown.headers.get('x-lab-note')).toContain(LAB_NOTES.apiRefusal);
   });
 
-  it('other /2.0/ paths are a 404 that lists what the mock serves', async () => {
-    const body = await json<{ error: { message: string } }>(await get(`${API}/2.0/repositories/teamsinspace/docs/pullrequests`), 404);
-    expect(body.error.message).toMatch(/does not serve GET \/2\.0\/repositories\/teamsinspace\/docs\/pullrequests/);
+  // docs/protocol.md section 8: 404 "Resource not found" with a string detail; the detail as public clients quote it.
+  it('other /2.0/ paths get Bitbucket\'s "Resource not found", marked as a path the mock does not serve', async () => {
+    const response = await get(`${API}/2.0/repositories/teamsinspace/docs/pullrequests`);
+    expect(await json(response, 404)).toEqual({
+      type: 'error',
+      error: { message: 'Resource not found', detail: expect.stringMatching(/^There is no API hosted at this URL\./) },
+    });
+    expect(response.headers.get('x-lab-note')).toBe(LAB_NOTES.unservedPath);
     expect(bb.mock.state.counts.byEndpoint['other /2.0/*']).toBe(1);
   });
 });
@@ -139,26 +149,31 @@ describe('REST: pagination over the 23 repositories', () => {
 });
 
 describe('REST: tokens', () => {
-  it.each([
-    ['an unknown token', 'Bearer no-such-token'],
-    ['a Basic header', 'Basic dXNlcjpwYXNz'],
-    ['a JWT scheme without token', 'JWT'],
-  ])('%s is a 401 "Token is invalid, expired, or not supported"', async (_name, header) => {
-    expect(await json(await get(`${API}/2.0/user`, header), 401)).toEqual(INVALID);
+  // docs/protocol.md section 8: 401 "Token is invalid, expired, or not supported for this endpoint."
+  it('an unknown token is a 401 "Token is invalid, expired, or not supported", as captured', async () => {
+    const response = await get(`${API}/2.0/user`, 'Bearer no-such-token');
+    expect(await json(response, 401)).toEqual(INVALID);
+    expect(response.headers.get('x-lab-note')).toBeNull();
   });
 
-  it('no Authorization at all is a 401 that says what to send', async () => {
-    const body = await json<{ error: { message: string } }>(await get(`${API}/2.0/repositories/teamsinspace`, null), 401);
-    expect(body.error.message).toMatch(/Authorization: Bearer/);
+  it.each([
+    ['a Basic header', 'Basic dXNlcjpwYXNz'],
+    ['a JWT scheme without token', 'JWT'],
+  ])('%s is a 401 "Token is invalid...", marked: Bitbucket\'s answer to it is not on record', async (_name, header) => {
+    const response = await get(`${API}/2.0/user`, header);
+    expect(await json(response, 401)).toEqual(INVALID);
+    expect(response.headers.get('x-lab-note')).toBe(LAB_NOTES.apiRefusal);
   });
 
   it('the Bearer scheme is case-insensitive', async () => {
     await json(await get(`${API}/2.0/user`, `bearer ${token}`));
   });
 
-  it('uninstalling the app revokes its tokens', async () => {
+  it('uninstalling the app revokes its tokens (the mock\'s assumption, marked)', async () => {
     await bb.store.delete(bb.installation.clientKey);
-    expect(await json(await get(`${API}/2.0/user`), 401)).toEqual(INVALID);
+    const response = await get(`${API}/2.0/user`);
+    expect(await json(response, 401)).toEqual(INVALID);
+    expect(response.headers.get('x-lab-note')).toBe(LAB_NOTES.revokedOnUninstall);
   });
 
   it('a token narrowed to one scope gets Bitbucket\'s 403 elsewhere', async () => {
@@ -232,11 +247,23 @@ describe('REST: Authorization: JWT directly', () => {
     await json(await get(url, `JWT ${await signFor('GET', url, { sharedSecret: 'not-the-secret-0123456789' })}`), 401);
   });
 
-  it('is refused in the query string, even with a correct qsh', async () => {
-    const url = `${API}/2.0/user`;
+  // docs/protocol.md section 8: a JWT in the query string of a REST call is not read: the call is anonymous.
+  it('in the query string it is ignored, even with a correct qsh: public data only', async () => {
+    const url = `${API}/2.0/repositories/teamsinspace`;
     const jwt = await signFor('GET', url);
-    const body = await json<{ error: { message: string } }>(await get(`${url}?jwt=${jwt}`, null), 401);
-    expect(body.error.message).toMatch(/query string/);
+    const response = await get(`${url}?jwt=${jwt}`, null);
+    const page = await json<Page>(response);
+    expect(page.values.map((r) => r.slug)).toEqual(PUBLIC_REPOS.map((r) => r.slug));
+    expect(response.headers.get('x-credential-type')).toBeNull();
+  });
+
+  it('answers with the installation\'s scopes and the mock\'s own X-Credential-Type, marked', async () => {
+    const url = `${API}/2.0/user`;
+    const response = await get(url, `JWT ${await signFor('GET', url)}`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-oauth-scopes')).toBe('account, repository');
+    expect(response.headers.get('x-credential-type')).toBe(CREDENTIAL_TYPES.jwt);
+    expect(response.headers.get('x-lab-note')).toContain(LAB_NOTES.credentialType);
   });
 });
 
@@ -245,7 +272,7 @@ describe('REST: counts and log', () => {
     await get(`${API}/2.0/user`);
     await get(`${API}/2.0/repositories/teamsinspace`);
     await get(`${API}/2.0/repositories/teamsinspace?page=2`);
-    await get(`${API}/2.0/repositories/teamsinspace/docs`, null);
+    await get(`${API}/2.0/repositories/teamsinspace/docs`, 'Bearer no-such-token');
     expect(bb.mock.state.counts).toMatchObject({
       apiCalls: 4,
       byEndpoint: {
@@ -255,5 +282,99 @@ describe('REST: counts and log', () => {
       },
     });
     expect(bb.mock.state.log.slice(-4).map((e) => e.status)).toEqual([200, 200, 200, 401]);
+  });
+});
+
+describe('REST: no credentials get public data only, as on bitbucket.org (docs/protocol.md section 8)', () => {
+  it('lists the public repositories with 200, not an error: fewer than the app sees, and no credential headers', async () => {
+    const anonymous = await get(`${API}/2.0/repositories/teamsinspace?pagelen=100`, null);
+    const page = await json<Page>(anonymous);
+    expect(PUBLIC_REPOS.length, 'the fixture workspace has some public repositories').toBeGreaterThan(0);
+    expect(page.size).toBe(PUBLIC_REPOS.length);
+    expect(page.size).toBeLessThan(REPOS.length);
+    expect(page.values.every((repo) => !repo.is_private)).toBe(true);
+    // How to notice: no X-OAuth-Scopes, no X-Credential-Type [J].
+    expect(anonymous.headers.get('x-oauth-scopes')).toBeNull();
+    expect(anonymous.headers.get('x-credential-type')).toBeNull();
+    expect(anonymous.headers.get('x-accepted-oauth-scopes')).toBe('repository');
+    expect(anonymous.headers.get('x-lab-note'), 'recorded behaviour: not marked').toBeNull();
+    const withToken = await json<Page>(await get(`${API}/2.0/repositories/teamsinspace?pagelen=100`));
+    expect(withToken.size).toBe(REPOS.length);
+  });
+
+  it('reads a public repository; a private one is a 404 (the mock\'s choice, marked)', async () => {
+    const publicRepo = PUBLIC_REPOS[0]!;
+    const privateRepo = REPOS.find((repo) => repo.is_private)!;
+    expect(await json(await get(`${API}/2.0/repositories/teamsinspace/${publicRepo.slug}`, null))).toEqual(publicRepo);
+    const hidden = await get(`${API}/2.0/repositories/teamsinspace/${privateRepo.slug}`, null);
+    expect(hidden.status).toBe(404);
+    expect(hidden.headers.get('x-lab-note')).toBe(LAB_NOTES.apiRefusal);
+  });
+
+  it('the private workspace and /2.0/user have no anonymous answer on record: the mock\'s, marked', async () => {
+    const workspace = await get(`${API}/2.0/workspaces/teamsinspace`, null);
+    expect(await json(workspace, 404)).toEqual({ type: 'error', error: { message: "No workspace with identifier 'teamsinspace'." } });
+    expect(workspace.headers.get('x-lab-note')).toBe(LAB_NOTES.anonymousAnswer);
+    const user = await get(`${API}/2.0/user`, null);
+    expect(user.status).toBe(401);
+    expect(user.headers.get('x-lab-note')).toBe(LAB_NOTES.anonymousUser);
+  });
+
+  it('a scenario fault is for an app\'s call, never for an anonymous one', async () => {
+    bb.mock.setScenario('rate-limited');
+    expect((await get(`${API}/2.0/repositories/teamsinspace`, null)).status).toBe(200);
+    expect((await get(`${API}/2.0/repositories/teamsinspace`)).status).toBe(429);
+  });
+});
+
+describe('REST: the scope headers of [J] (support.atlassian.com/bitbucket-cloud/kb/how-to-fetch-the-scope-of-a-token-via-command-line)', () => {
+  it('X-OAuth-Scopes: what the token has; X-Accepted-OAuth-Scopes: what the endpoint accepts; X-Credential-Type', async () => {
+    const response = await get(`${API}/2.0/repositories/teamsinspace`);
+    expect(response.headers.get('x-oauth-scopes')).toBe('account, repository');
+    expect(response.headers.get('x-accepted-oauth-scopes')).toBe('repository');
+    expect(response.headers.get('x-credential-type')).toBe(CREDENTIAL_TYPES.accessToken);
+    expect((await get(`${API}/2.0/user`)).headers.get('x-accepted-oauth-scopes')).toBe('account');
+  });
+
+  it('a narrowed token shows its own scopes, on the 403 too', async () => {
+    token = await bb.accessToken(`${GRANT_BODY}&scope=repository`);
+    const refused = await get(`${API}/2.0/user`);
+    expect(refused.status).toBe(403);
+    expect(refused.headers.get('x-oauth-scopes')).toBe('repository');
+    expect(refused.headers.get('x-accepted-oauth-scopes')).toBe('account');
+  });
+});
+
+describe('REST: X-Lab-Note marks what the mock makes up, and only that', () => {
+  const note = (response: Response) => response.headers.get('x-lab-note');
+
+  it('recorded answers carry none: anonymous 200, 401 invalid and expired token, unknown workspace', async () => {
+    expect(note(await get(`${API}/2.0/repositories/teamsinspace`, null))).toBeNull();
+    expect(note(await get(`${API}/2.0/user`, 'Bearer no-such-token'))).toBeNull();
+    expect(note(await get(`${API}/2.0/workspaces/nope`, null))).toBeNull();
+    bb.clock.now = T0 + 7_200_000;
+    const expired = await get(`${API}/2.0/user`);
+    expect(expired.status).toBe(401);
+    expect(note(expired)).toBeNull();
+  });
+
+  it('on an app\'s call, a recorded answer (403 missing scope, 429) is marked for the credential type only', async () => {
+    token = await bb.accessToken(`${GRANT_BODY}&scope=repository`);
+    expect(note(await get(`${API}/2.0/user`))).toBe(LAB_NOTES.credentialType);
+    bb.mock.setScenario('rate-limited');
+    const limited = await get(`${API}/2.0/repositories/teamsinspace`);
+    expect(limited.status).toBe(429);
+    expect(await limited.text()).toBe('Rate limit for this resource has been exceeded');
+    expect(limited.headers.get('retry-after')).toBeNull();
+    expect(note(limited)).toBe(LAB_NOTES.credentialType);
+  });
+
+  it('made-up answers are marked: the app user, a 500 body, a bad pagelen, a restricted token\'s 403', async () => {
+    expect(note(await get(`${API}/2.0/user`))).toBe(`${LAB_NOTES.appUser}; ${LAB_NOTES.credentialType}`);
+    expect(note(await get(`${API}/2.0/repositories/teamsinspace?pagelen=500`))).toContain(LAB_NOTES.apiRefusal);
+    bb.mock.setScenario('server-error');
+    expect(note(await get(`${API}/2.0/repositories/teamsinspace`))).toContain(LAB_NOTES.serverError);
+    token = await bb.accessToken(`${GRANT_BODY}&bitbucket_repository=${encodeURIComponent(REPOS[0]!.uuid)}`);
+    expect(note(await get(`${API}/2.0/workspaces/teamsinspace`))).toContain(LAB_NOTES.apiRefusal);
   });
 });

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createBitbucketClient, type BitbucketClient } from '../src/bitbucket/client.ts';
+import { RATE_LIMIT_POLICIES } from '../src/bitbucket/rate-limit.ts';
 import { loadConfig, SCENARIOS } from '../src/config.ts';
 import { isLabError } from '../src/errors.ts';
 import { createTokenCache, type TokenCache } from '../src/oauth/token-cache.ts';
@@ -28,6 +29,9 @@ interface Rig {
   sleeps: number[];
 }
 
+/** More waits than any scenario calls for: past it the fake sleep throws rather than let a retry loop spin. */
+const MAX_FAKE_SLEEPS = 20;
+
 function rig(o: { timeoutMs?: number } = {}): Rig {
   const sleeps: number[] = [];
   const now = () => bb.clock.now;
@@ -37,10 +41,13 @@ function rig(o: { timeoutMs?: number } = {}): Rig {
     token: cache.provider(bb.installation),
     sleep: async (ms) => {
       sleeps.push(ms);
+      if (sleeps.length > MAX_FAKE_SLEEPS) throw new Error(`the client slept ${sleeps.length} times: a retry without bound`);
     },
     random: () => 0.5,
     now,
     timeoutMs: o.timeoutMs,
+    // The simulated Bitbucket's policy, as the lessons pick it offline.
+    rateLimit: RATE_LIMIT_POLICIES.offline,
   });
   return { client, cache, sleeps };
 }
@@ -82,22 +89,23 @@ describe('happy', () => {
 });
 
 describe('rate-limited', () => {
-  it('answers the first API call with 429, Retry-After: 1 and Bitbucket\'s body, then normally', async () => {
+  it('answers the first API call with Bitbucket\'s 429: text/plain, no Retry-After (docs/protocol.md section 8, Jenkins plugin PR 414), then normally', async () => {
     start({ scenario: 'rate-limited' });
     const token = await bb.accessToken();
     const call = () => fetch(`${API}/2.0/user`, { headers: { Authorization: `Bearer ${token}` } });
     const first = await call();
     expect(first.status).toBe(429);
-    expect(first.headers.get('retry-after')).toBe('1');
-    expect(await first.json()).toEqual({ type: 'error', error: { message: 'Rate limit for this resource has been exceeded' } });
+    expect(first.headers.get('retry-after')).toBeNull();
+    expect(first.headers.get('content-type')).toBe('text/plain');
+    expect(await first.text()).toBe('Rate limit for this resource has been exceeded');
     expect((await call()).status).toBe(200);
   });
 
-  it('the client waits Retry-After (1 s) and retries', async () => {
+  it('the client backs off on its own (the offline policy: 100 to 500 ms) and retries', async () => {
     start({ scenario: loadConfig({ SCENARIO: 'rate-limited' }).scenario });
     const { client, sleeps } = rig();
     await expect(client.get('/2.0/user')).resolves.toMatchObject({ type: 'app_user' });
-    expect(sleeps).toEqual([1000]);
+    expect(sleeps).toEqual([175]);
     expect(statuses()).toEqual([429, 200]);
   });
 

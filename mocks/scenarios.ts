@@ -1,6 +1,7 @@
 import { HttpResponse } from 'msw';
 import { SCENARIOS, type ScenarioName } from '../src/config.ts';
 import { MockOptionsError } from './errors.ts';
+import { LAB_NOTES, labNote } from './lab-note.ts';
 import { API_MESSAGES, apiError } from './responses.ts';
 import type { IssuedToken } from './state.ts';
 
@@ -9,8 +10,9 @@ import type { IssuedToken } from './state.ts';
  * recovery can be seen and tested. Chosen per test (`scenario` option, `setScenario`) or per run
  * with `SCENARIO=` (the caller passes `loadConfig().scenario`).
  *
- * Each fault fires on the first *authenticated* REST call after the scenario is chosen (a call the
- * mock would otherwise answer), so it hits the request under test, not a typo in its token.
+ * Each fault fires on the first REST call made *as an app* after the scenario is chosen (a call the
+ * mock would otherwise answer), so it hits the request under test, not a typo in its token nor a
+ * call without credentials.
  */
 
 /** A scenario described for people: what the mock does, and what a good client does about it. */
@@ -28,8 +30,6 @@ export interface ScenarioGuide {
   lesson: number;
 }
 
-/** How long `Retry-After` tells the client to wait, in seconds, in `rate-limited`. */
-export const RATE_LIMIT_RETRY_AFTER_SECONDS = 1;
 /** How long a `slow` response takes by default: beyond a client's usual 10 s timeout. */
 export const DEFAULT_SLOW_MS = 15_000;
 
@@ -50,9 +50,10 @@ export const SCENARIO_GUIDES: readonly ScenarioGuide[] = Object.freeze([
   {
     name: 'rate-limited',
     title: 'Rate limited once (429)',
-    mock: `The first API call gets 429 Too Many Requests with "Retry-After: ${RATE_LIMIT_RETRY_AFTER_SECONDS}"; later calls succeed.`,
+    mock:
+      'The first API call gets 429 Too Many Requests as Bitbucket sends it: a text/plain "Rate limit for this resource has been exceeded" and no Retry-After; later calls succeed.',
     client:
-      'Wait as long as Retry-After says, then repeat the call; give up with ERR_RATE_LIMITED after a few tries or when asked to wait too long. Never retry at once in a loop.',
+      'Back off on your own (Bitbucket does not say for how long): a bounded number of repeats with jittered, growing waits (minutes against real Bitbucket), Retry-After honoured if it ever comes; then ERR_RATE_LIMITED. Never retry at once in a loop.',
     clientError: 'ERR_RATE_LIMITED',
     lesson: 5,
   },
@@ -100,7 +101,7 @@ export function isScenarioName(value: unknown): value is ScenarioName {
  * @throws {MockOptionsError} `ERR_MOCK_OPTIONS` for an unknown name.
  *
  * @example
- * describeScenario('rate-limited').client // 'Wait as long as Retry-After says, ...'
+ * describeScenario('rate-limited').client // 'Back off on your own (Bitbucket does not say for how long): ...'
  */
 export function describeScenario(name: ScenarioName): ScenarioGuide {
   const guide = SCENARIO_GUIDES.find((s) => s.name === name);
@@ -132,6 +133,21 @@ export interface ScenarioPlayer {
   play(name: ScenarioName): void;
   /** The response to give instead of the real one, or `undefined` to answer normally. */
   intercept(call: ApiCall): Promise<Response | undefined>;
+}
+
+/**
+ * Bitbucket's 429, as captured (docs/protocol.md section 8; the full header dump in the Jenkins Bitbucket
+ * branch source plugin's PR 414, 2021): a `text/plain` body, not the REST API's JSON error, and no
+ * `Retry-After`.
+ *
+ * @example
+ * rateLimitedResponse().headers.get('retry-after') // null
+ */
+export function rateLimitedResponse(): Response {
+  return new HttpResponse(API_MESSAGES.rateLimited, {
+    status: 429,
+    headers: { 'Content-Type': 'text/plain', 'Cache-Control': 'no-cache, no-store' },
+  });
 }
 
 /** Resolves after `ms`, or as soon as `signal` aborts; true when it aborted. */
@@ -192,14 +208,12 @@ export function createScenarioPlayer(o: { name: ScenarioName; slowMs?: number; n
         case 'rate-limited':
           if (spent) return undefined;
           spent = true;
-          return apiError(429, API_MESSAGES.rateLimited, {
-            headers: { 'Retry-After': String(RATE_LIMIT_RETRY_AFTER_SECONDS) },
-          });
+          return rateLimitedResponse();
         case 'server-error':
           if (spent) return undefined;
           spent = true;
           serverErrors += 1;
-          return apiError(500, 'Something went wrong', { id: `mock-server-error-${serverErrors}` });
+          return apiError(500, 'Something went wrong', { id: `mock-server-error-${serverErrors}`, headers: labNote(LAB_NOTES.serverError) });
         case 'expired-token':
           // Only an access token can expire; a call with a JWT leaves the fault armed.
           if (spent || !token) return undefined;

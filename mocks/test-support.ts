@@ -1,3 +1,4 @@
+import { DEFAULT_SCOPES } from '../src/connect/descriptor.ts';
 import { signInstallationJwt } from '../src/jwt/sign.ts';
 import type { Installation, InstallationStore } from '../src/store/installation.ts';
 import { createMemoryStore } from '../src/store/memory.ts';
@@ -44,20 +45,20 @@ export interface TestBitbucket extends MockServer {
 }
 
 /**
- * Starts the mock around one installation, with a clock the test moves.
+ * Starts the mock around one installation, with a clock the test moves. Its scopes: `scopes`, the
+ * lab descriptor's by default, every scope for `scopes: null` (a descriptor that names none).
  *
  * @example
  * const bb = startTestBitbucket()
  * afterEach(() => bb.stop())
  * const token = await bb.accessToken()
  */
-export function startTestBitbucket(o: Partial<BitbucketMockOptions> & { scopes?: string[] } = {}): TestBitbucket {
+export function startTestBitbucket(o: Partial<BitbucketMockOptions> & { scopes?: string[] | null } = {}): TestBitbucket {
   const clock = { now: T0 };
   const now = () => clock.now;
-  const installation = installationFromPayload(installedPayload({ appKey: APP_KEY, sharedSecret: SHARED_SECRET }), {
-    scopes: o.scopes,
-    now,
-  });
+  // The lab descriptor's scopes unless told; `null` plays a descriptor that names none.
+  const scopes = o.scopes === null ? undefined : (o.scopes ?? [...DEFAULT_SCOPES]);
+  const installation = installationFromPayload(installedPayload({ appKey: APP_KEY, sharedSecret: SHARED_SECRET }), { scopes, now });
   const store = createMemoryStore([installation]);
   const started = startMockServer({ installations: store, now, ...o });
 

@@ -1,8 +1,10 @@
 import { createQueryStringHash, encodeSymmetric, fromMethodAndPathAndBody } from 'atlassian-jwt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { KNOWN_SCOPES } from '../src/connect/scopes.ts';
 import { queryStringHash } from '../src/jwt/qsh.ts';
 import { repositoryFixtures } from './fixtures/repositories.ts';
 import { APP_KEY, BITBUCKET, GRANT_BODY, SHARED_SECRET, startTestBitbucket, T0, TOKEN_URL, type TestBitbucket } from './test-support.ts';
+import { LAB_NOTES } from './lab-note.ts';
 import { TOKEN_LIFETIME_SECONDS } from './token-endpoint.ts';
 
 const UNAUTHENTICATED = {
@@ -91,17 +93,25 @@ describe('token endpoint: what it refuses, with Bitbucket\'s bodies', () => {
     bb = startTestBitbucket();
   });
 
+  // docs/protocol.md section 2: the one public capture of unauthorized_client with a status has 400.
+  it('no Authorization: 400 unauthorized_client, as captured, with no X-Lab-Note', async () => {
+    const response = await bb.exchange({ authorization: null });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual(UNAUTHENTICATED);
+    expect(response.headers.get('x-lab-note')).toBeNull();
+  });
+
   it.each([
-    ['missing', null],
     ['Bearer', 'Bearer abc'],
     ['Basic', `Basic ${Buffer.from('key:secret').toString('base64')}`],
     ['lower-case jwt', 'jwt PLACEHOLDER'],
     ['JWT without a token', 'JWT '],
-  ])('Authorization %s: 401 unauthorized_client', async (_name, header) => {
-    const authorization = header?.replace('PLACEHOLDER', await bb.sign()) ?? null;
+  ])('Authorization %s: answered as without credentials (400 unauthorized_client), marked as the mock\'s inference', async (_name, header) => {
+    const authorization = header.replace('PLACEHOLDER', await bb.sign());
     const response = await bb.exchange({ authorization });
-    expect(response.status).toBe(401);
+    expect(response.status).toBe(400);
     expect(await response.json()).toEqual(UNAUTHENTICATED);
+    expect(response.headers.get('x-lab-note')).toBe(LAB_NOTES.tokenNotJwtScheme);
   });
 
   it('no grant_type: 400 "Unsupported grant type: None"', async () => {
@@ -189,7 +199,51 @@ describe('token endpoint: what it refuses, with Bitbucket\'s bodies', () => {
   });
 });
 
+describe('token endpoint: X-Lab-Note marks what the mock makes up, and only that', () => {
+  beforeEach(() => {
+    bb = startTestBitbucket();
+  });
+
+  const note = (response: Response) => response.headers.get('x-lab-note');
+
+  it('answers Bitbucket was seen to send carry none: no grant_type (captured), no Authorization (captured, 400)', async () => {
+    expect(note(await bb.exchange({ body: '' }))).toBeNull();
+    expect(note(await bb.exchange({ authorization: null }))).toBeNull();
+  });
+
+  it('a success marks the state value, whose meaning for the JWT grant is not documented', async () => {
+    const response = await bb.exchange();
+    expect(response.status).toBe(200);
+    expect(note(response)).toBe(LAB_NOTES.tokenState);
+  });
+
+  it('the unsettled statuses for a refused JWT are marked (docs/protocol.md section 2: unsettled)', async () => {
+    const badSignature = await bb.exchange({ authorization: `JWT ${await bb.sign({ sharedSecret: 'another-secret-0123456789abcdef' })}` });
+    const expired = await bb.exchange({ authorization: `JWT ${await bb.sign({ now: () => T0 - 10 * 60_000 })}` });
+    expect([badSignature.status, expired.status]).toEqual([401, 400]);
+    expect(note(badSignature)).toBe(LAB_NOTES.tokenJwtRefused);
+    expect(note(expired)).toBe(LAB_NOTES.tokenJwtRefused);
+  });
+
+  it('inferred answers are marked: a JSON body, another grant type, a scope or repository refused', async () => {
+    const json = await bb.exchange({ body: JSON.stringify({ grant_type: 'urn:bitbucket:oauth2:jwt' }), contentType: 'application/json' });
+    expect(note(json)).toBe(LAB_NOTES.tokenNotAForm);
+    expect(note(await bb.exchange({ body: 'grant_type=client_credentials' }))).toBe(LAB_NOTES.tokenOtherGrant);
+    expect(note(await bb.exchange({ body: `${GRANT_BODY}&scope=webhook` }))).toBe(LAB_NOTES.tokenFieldRefused);
+    expect(note(await bb.exchange({ body: `${GRANT_BODY}&bitbucket_repository=%7B00000000-0000-4000-8000-000000000000%7D` }))).toBe(
+      LAB_NOTES.tokenFieldRefused,
+    );
+  });
+});
+
 describe('token endpoint: scopes of the installation', () => {
+  // docs/protocol.md sections 7 and 8, [K]: no `scopes` in the descriptor means all scopes.
+  it('grants every known scope to an app whose descriptor names none', async () => {
+    bb = startTestBitbucket({ scopes: null });
+    expect(((await (await bb.exchange()).json()) as { scopes: string }).scopes).toBe(KNOWN_SCOPES.join(' '));
+    expect((await bb.exchange({ body: `${GRANT_BODY}&scope=pullrequest:write%20webhook` })).status).toBe(200);
+  });
+
   it('grants the installation\'s own scopes and refuses others', async () => {
     bb = startTestBitbucket({ scopes: ['account', 'repository', 'pullrequest'] });
     expect(((await (await bb.exchange()).json()) as { scopes: string }).scopes).toBe('account repository pullrequest');
@@ -220,7 +274,7 @@ describe('token endpoint: issued tokens are remembered', () => {
     await bb.exchange({ authorization: `JWT ${jwt}` });
     expect(bb.mock.state.counts.exchanges).toBe(2);
     expect(bb.mock.state.counts.tokensIssued).toBe(1);
-    expect(bb.mock.state.log.map((entry) => entry.status)).toEqual([401, 200]);
+    expect(bb.mock.state.log.map((entry) => entry.status)).toEqual([400, 200]);
     expect(bb.mock.state.log[1]).toMatchObject({
       at: T0,
       endpoint: 'POST /site/oauth2/access_token',

@@ -3,19 +3,21 @@ import { randomBytes } from 'node:crypto';
 import { queryStringHash } from '../src/jwt/qsh.ts';
 import { verifyAppJwt } from './app-jwt.ts';
 import { installationScopes, recorded, type MockContext } from './context.ts';
+import { LAB_NOTES, labNote } from './lab-note.ts';
 import { OAUTH_MESSAGES, oauthError } from './responses.ts';
 import { rememberToken } from './state.ts';
 
 /**
- * Bitbucket's token endpoint, JWT grant only (protocol.md, section 2): checks what Bitbucket
+ * Bitbucket's token endpoint, JWT grant only (docs/protocol.md, section 2): checks what Bitbucket
  * checks, answers with Bitbucket's bodies, and remembers each token it issues.
  *
- * What Bitbucket answers for a bad signature or an expired JWT is *unsettled* (protocol.md). The
+ * What Bitbucket answers for a bad signature or an expired JWT is *unsettled* (docs/protocol.md). The
  * mock's choice, after RFC 6749 section 5.2 and RFC 7523: when the sender is not established
  * (unknown clientKey, bad signature, wrong `iss`, not a JWT) it is a failed client authentication,
- * 401 `unauthorized_client`, the code Bitbucket uses for a missing one; when the sender is known
- * but this JWT is not valid now or not for this request (`exp`, `iat`, `qsh`, claims) it is a bad
- * grant, 400 `invalid_grant`. A live run can capture the real answers.
+ * 401 `unauthorized_client`; when the sender is known but this JWT is not valid now or not for this
+ * request (`exp`, `iat`, `qsh`, claims) it is a bad grant, 400 `invalid_grant`. Both carry an
+ * `X-Lab-Note` (mocks/lab-note.ts), as does every other answer the public record does not give.
+ * A live run can capture the real answers.
  */
 
 /** The token endpoint's path under Bitbucket's web origin. */
@@ -38,7 +40,7 @@ export function randomAccessToken(): string {
 /**
  * The qsh values the token endpoint accepts (besides none): published working clients hash
  * `POST&/site/oauth2/access_token&`, or fold the form body in as if it were the query
- * (protocol.md, section 3, *unsettled*). Both relative to the web origin, so a mock under a path
+ * (docs/protocol.md, section 3, *unsettled*). Both relative to the web origin, so a mock under a path
  * expects what real Bitbucket would.
  *
  * @example
@@ -58,10 +60,12 @@ function withBraces(uuid: string): string {
  * The msw handler of `POST {bitbucketUrl}/site/oauth2/access_token`.
  *
  * Checked in this order: a form body with `grant_type` (400 `invalid_grant`, "Unsupported grant
- * type: ..."), the `JWT` scheme, case-sensitive (401 `unauthorized_client`), the JWT (see above),
- * `scope` within the app's scopes (400 `invalid_scope`), `bitbucket_repository` a known repository
- * UUID (400 `invalid_request`). The grant type comes first as in an OAuth server, which picks the
- * grant's handler before that handler authenticates the client.
+ * type: ...", captured for a missing one), the `JWT` scheme, case-sensitive (400
+ * `unauthorized_client`, "Requests must be authenticated using OAuth client credentials": the one
+ * public capture with a status has 400, docs/protocol.md section 2), the JWT (see above), `scope` within
+ * the app's scopes (400 `invalid_scope`), `bitbucket_repository` a known repository UUID (400
+ * `invalid_request`). The grant type comes first as in an OAuth server, which picks the grant's
+ * handler before that handler authenticates the client.
  *
  * @example
  * setupServer(tokenEndpointHandler(ctx)).listen()
@@ -72,16 +76,24 @@ export function tokenEndpointHandler(ctx: MockContext): HttpHandler {
     recorded(ctx, 'token', `POST ${TOKEN_PATH}`, async ({ request }) => {
       const rawBody = await request.text();
       const isForm = (request.headers.get('content-type') ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded');
-      // A body in any other encoding is not read at all: its grant_type is "None".
+      // The mock's choice: a body in any other encoding is not read at all, so its grant_type is "None".
       const form = new URLSearchParams(isForm ? rawBody : '');
       const grantType = form.get('grant_type');
       if (grantType !== JWT_GRANT) {
-        return oauthError(400, 'invalid_grant', OAUTH_MESSAGES.unsupportedGrant(grantType || null));
+        const unread = !isForm && rawBody !== '';
+        // Captured: a form without grant_type. Anything else is the mock's inference from it.
+        const note = unread ? [LAB_NOTES.tokenNotAForm] : grantType ? [LAB_NOTES.tokenOtherGrant] : [];
+        return oauthError(400, 'invalid_grant', OAUTH_MESSAGES.unsupportedGrant(grantType || null), labNote(...note));
       }
 
-      const authorization = request.headers.get('authorization') ?? '';
-      const token = authorization.startsWith('JWT ') ? authorization.slice(4).trim() : '';
-      if (!token) return oauthError(401, 'unauthorized_client', OAUTH_MESSAGES.unauthenticated);
+      const authorization = request.headers.get('authorization');
+      const token = authorization?.startsWith('JWT ') ? authorization.slice(4).trim() : '';
+      if (!token) {
+        // Captured (status 400): a request without client credentials. A header of another kind
+        // (Bearer, Basic, "jwt") is answered the same way, which is the mock's inference.
+        const note = authorization === null ? [] : [LAB_NOTES.tokenNotJwtScheme];
+        return oauthError(400, 'unauthorized_client', OAUTH_MESSAGES.unauthenticated, labNote(...note));
+      }
 
       const verified = await verifyAppJwt(token, {
         installations: ctx.installations,
@@ -90,9 +102,10 @@ export function tokenEndpointHandler(ctx: MockContext): HttpHandler {
       });
       if (!verified.ok) {
         const { kind, description } = verified.failure;
+        const note = labNote(LAB_NOTES.tokenJwtRefused);
         return kind === 'client'
-          ? oauthError(401, 'unauthorized_client', description)
-          : oauthError(400, 'invalid_grant', description);
+          ? oauthError(401, 'unauthorized_client', description, note)
+          : oauthError(400, 'invalid_grant', description, note);
       }
       const { installation } = verified;
 
@@ -104,6 +117,7 @@ export function tokenEndpointHandler(ctx: MockContext): HttpHandler {
           400,
           'invalid_scope',
           `The requested scope is invalid, unknown, or malformed: ${outside.join(' ')} (this app has: ${appScopes.join(' ')})`,
+          labNote(LAB_NOTES.tokenFieldRefused),
         );
       }
       const scopes = requested.length > 0 ? [...new Set(requested)] : appScopes;
@@ -113,7 +127,12 @@ export function tokenEndpointHandler(ctx: MockContext): HttpHandler {
       if (repositoryParam !== null) {
         const uuid = withBraces(repositoryParam.trim());
         if (!ctx.repositories.some((repo) => repo.uuid === uuid)) {
-          return oauthError(400, 'invalid_request', `Unknown repository: ${JSON.stringify(repositoryParam.slice(0, 100))} is not a repository UUID`);
+          return oauthError(
+            400,
+            'invalid_request',
+            `Unknown repository: ${JSON.stringify(repositoryParam.slice(0, 100))} is not a repository UUID`,
+            labNote(LAB_NOTES.tokenFieldRefused),
+          );
         }
         repository = uuid;
       }
@@ -135,7 +154,7 @@ export function tokenEndpointHandler(ctx: MockContext): HttpHandler {
           token_type: 'bearer',
           state: 'jwt_grant',
         },
-        { headers: { 'Cache-Control': 'no-store', Pragma: 'no-cache' } },
+        { headers: { 'Cache-Control': 'no-store', Pragma: 'no-cache', ...labNote(LAB_NOTES.tokenState) } },
       );
     }),
   );

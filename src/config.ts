@@ -68,10 +68,11 @@ function readFlag(env: NodeJS.ProcessEnv, name: string): boolean {
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const appKey = env.APP_KEY?.trim() || DEFAULT_APP_KEY;
-  // Bitbucket app keys: letters, digits, dots, dashes and underscores, at most 80 characters.
+  // This lab's own rule (src/connect/descriptor.ts, APP_KEY_PATTERN): Bitbucket documents no format for app keys.
   if (!/^[A-Za-z0-9._-]{1,80}$/.test(appKey)) {
     throw new ConfigError(
-      `APP_KEY="${appKey}" is not a valid app key: use 1 to 80 letters, digits, '.', '-' or '_' (e.g. APP_KEY=${DEFAULT_APP_KEY}).`,
+      `APP_KEY="${appKey}" is not an app key this lab accepts: use 1 to 80 letters, digits, '.', '-' or '_' (e.g. APP_KEY=${DEFAULT_APP_KEY}). ` +
+        "Bitbucket documents no format for app keys; this is the lab's own rule (lesson 1).",
     );
   }
   const scenario = (env.SCENARIO?.trim() || 'happy') as ScenarioName;

@@ -43,9 +43,12 @@ describe('Lesson 1: the app descriptor (BASE_URL default, offline)', () => {
     expect(out, 'the context parameter is filled in URL-encoded, braces included').toMatch(
       /\/oauth-callback\?repoUuid=%7B[0-9a-f-]{36}%7D&jwt=/,
     );
-    expect(out, 'the install link names the app key').toContain(
-      'https://bitbucket.org/site/addons/authorize?addon_key=jwt-grant-tutorial',
+    expect(out, 'the install link names the descriptor URL and the way back, not addon_key (Marketplace apps only)').toContain(
+      'https://bitbucket.org/site/addons/authorize?descriptor_uri=http%3A%2F%2Flocalhost%3A3000%2Fatlassian-connect.json' +
+        '&redirect_uri=http%3A%2F%2Flocalhost%3A3000%2Finstall-complete',
     );
+    expect(out).not.toContain('addon_key=jwt-grant-tutorial');
+    expect(out, 'where Bitbucket sends the admin back').toContain('http://localhost:3000/install-complete');
   });
 
   it('Step 3: Validate it as Bitbucket would', async () => {

@@ -4,6 +4,7 @@
  * three descriptors Bitbucket refuses.
  */
 import { buildDescriptor, validateDescriptor, type Descriptor } from '../../src/connect/descriptor.ts';
+import { INSTALL_COMPLETE_PATH, installLink } from '../../src/connect/install-link.ts';
 import { isLabError } from '../../src/errors.ts';
 import { defineLesson, type LessonContext } from '../runner/lesson.ts';
 
@@ -86,7 +87,12 @@ export default defineLesson({
             `before loading the page in an iframe (lesson 6 verifies that JWT). The page shows under **${page.location}**, ` +
             'the repository\'s navigation.',
         );
-        ctx.show('Install link', `${ctx.config.bitbucketUrl}/site/addons/authorize?addon_key=${encodeURIComponent(descriptor.key)}`);
+        ctx.show('Install link', installLink({ bitbucketUrl: ctx.config.bitbucketUrl, baseUrl: descriptor.baseUrl }));
+        ctx.say(
+          'The install link names the **descriptor URL** (`descriptor_uri`; `addon_key` works only for apps listed on the ' +
+            `Marketplace) and where Bitbucket sends the admin back (\`redirect_uri\`, under \`baseUrl\`): **${descriptor.baseUrl}${INSTALL_COMPLETE_PATH}**, ` +
+            'with `?client_key=...`. The app serves that page and says whether the installation arrived.',
+        );
       },
     },
     {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { createCanonicalRequest, createQueryStringHash, decodeSymmetric, fromMethodAndUrl, SymmetricAlgorithm } from 'atlassian-jwt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redactSecret } from '../../src/redact.ts';
+import { openSqliteStore } from '../../src/store/sqlite.ts';
 import { installationFromPayload, installedPayload } from '../../mocks/fixtures/lifecycle.ts';
 import { runLessonScript } from '../runner/run-script.ts';
 import { createTestContext, type TestContext } from '../runner/test-context.ts';
@@ -147,6 +148,24 @@ describe('Lesson 3 with --url and --method', () => {
         await ctx.close();
       }
     }
+  });
+});
+
+describe('Lesson 3 from the command line, with a bad --url or --method', () => {
+  it.each([
+    ['a URL without a scheme', ['--url=api.bitbucket.org/2.0/user']],
+    ['a method that is not one', ['--url=https://api.bitbucket.org/2.0/user', '--method=GET /']],
+    ['--method without --url', ['--method=GET']],
+  ])('exits 2 (usage), as for any usage error, for %s', async (_name, args) => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'lesson-3-usage-'));
+    const store = openSqliteStore({ dataDir });
+    await store.save(installation);
+    await store.close();
+    const run = await runLessonScript(3, args, { dataDir });
+    expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(2);
+    expect(run.stdout, 'the message says how to give the flag').toMatch(/--(url|method)/);
+    expect(run.stdout).toContain('✗ Lesson 3 stopped at step 1 of');
+    expect(`${run.stdout}${run.stderr}`, 'never a stack trace').not.toMatch(/^\s+at /m);
   });
 });
 

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installationFromPayload, installedPayload } from '../../mocks/fixtures/lifecycle.ts';
+import { DEFAULT_SCOPES } from '../../src/connect/descriptor.ts';
 import { decodeUnverified } from '../../src/jwt/verify.ts';
 import { openSqliteStore } from '../../src/store/sqlite.ts';
 import { runLessonScript } from '../runner/run-script.ts';
@@ -12,6 +13,8 @@ import lesson from './lesson.ts';
 const SHARED_SECRET = 'lesson-4-test-shared-secret-0123456789abcdef';
 const NOW = Date.parse('2026-01-01T00:00:00Z');
 const installation = installationFromPayload(installedPayload({ appKey: 'jwt-grant-tutorial', sharedSecret: SHARED_SECRET }), {
+  // What the lab's descriptor names (lesson 1); a descriptor naming none would be granted every scope.
+  scopes: [...DEFAULT_SCOPES],
   now: () => NOW,
 });
 
@@ -96,9 +99,12 @@ describe('Lesson 4: swapping the JWT for an access token (offline)', () => {
     const out = await runStep(ctx, 'Mistake: the Bearer scheme instead of JWT');
     const exchange = ctx.exchanges.at(-1);
     expect(exchange?.request.headers.find(([name]) => name === 'authorization')?.[1], 'the broken request went on the wire').toMatch(/^Bearer eyJ/);
-    expect(exchange?.response?.status, 'Bitbucket answers as for an unauthenticated client').toBe(401);
+    expect(exchange?.response?.status, 'answered as a request without client credentials: 400, as captured (docs/protocol.md section 2)').toBe(400);
     expect(exchange?.response?.body).toContain('unauthorized_client');
+    expect(exchange?.response?.headers.map(([name]) => name), 'that Bearer is treated so is the mock\'s inference, and marked').toContain('x-lab-note');
     expect(out, 'the library maps it to its typed error').toContain('ERR_GRANT_UNAUTHORIZED_CLIENT');
+    expect(out, 'the answer to Bearer is not captured: the lesson says so').toContain('*unsettled*');
+    expect(out, 'the mock\'s invention is shown prominently').toContain('⚑ made up by the simulated Bitbucket:');
   });
 
   it('Step 5: Mistake: an expired JWT', async () => {
@@ -124,18 +130,20 @@ describe('Lesson 4: swapping the JWT for an access token (offline)', () => {
     expect(exchange?.response?.status).toBe(400);
     expect(out, "Bitbucket's own words for a missing grant type").toContain('Unsupported grant type: None');
     expect(out).toContain('ERR_GRANT_INVALID');
+    expect(exchange?.response?.headers.map(([name]) => name), 'a captured answer carries no X-Lab-Note').not.toContain('x-lab-note');
+    expect(out, 'reading only forms is the mock\'s choice, and said so').toContain('What Bitbucket does with a JSON body is not on record');
   });
 
   it('Step 8: Compare the four answers', async () => {
     const out = await runStep(ctx, 'Compare the four answers');
     expect(out, 'one line per mistake: status, OAuth error, typed error code').toContain(
-      '• **Bearer scheme**: HTTP 401 `unauthorized_client` → `ERR_GRANT_UNAUTHORIZED_CLIENT`\n',
+      '• **Bearer scheme**: HTTP 400 `unauthorized_client` → `ERR_GRANT_UNAUTHORIZED_CLIENT` (*unsettled*)',
     );
     expect(out, 'what Bitbucket answers an expired JWT is not known').toContain(
       '• **expired JWT**: HTTP 400 `invalid_grant` → `ERR_GRANT_INVALID` (*unsettled*)',
     );
     expect(out).toContain('• **wrong secret**: HTTP 401 `unauthorized_client` → `ERR_GRANT_UNAUTHORIZED_CLIENT` (*unsettled*)');
-    expect(out).toContain('• **no grant_type**: HTTP 400 `invalid_grant` → `ERR_GRANT_INVALID`\n');
+    expect(out, 'captured, so observed, not "settled"').toContain('• **no grant_type**: HTTP 400 `invalid_grant` → `ERR_GRANT_INVALID` (observed)');
     expect(out, 'a live run shows the real answers').toMatch(/LIVE=1\s+npm\s+run\s+lesson\s+4\s+--\s+--mistakes/);
     expect(ctx.mock?.state.counts.tokensIssued, 'only the correct request got a token').toBe(1);
     expect(ctx.mock?.state.counts.exchanges, 'one good and four broken requests').toBe(5);

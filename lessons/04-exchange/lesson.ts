@@ -32,7 +32,7 @@ interface MistakeResult {
   status: number | undefined;
   oauthError: string | undefined;
   code: string;
-  settled: boolean;
+  observed: boolean;
 }
 
 /** Exchanges once per run: step 1 narrates it, steps 2 and 3 read it. */
@@ -98,8 +98,11 @@ interface Mistake {
   /** A few words, for the summary table. */
   label: string;
   intro: string;
-  /** False where what Bitbucket answers is unsettled (protocol.md, section 2). */
-  settled: boolean;
+  /**
+   * True where Bitbucket was seen to answer this very request so (a public capture); false where
+   * its answer is unsettled and the simulated Bitbucket's is its own (docs/protocol.md, section 2).
+   */
+  observed: boolean;
   /** Changes to the exchange: a bent fetch, a wrong clock, a wrong secret. */
   change(ctx: LessonContext, installation: Installation): Partial<ExchangeOptions> & { bend?: Parameters<typeof bendFetch>[1] };
   lesson: string;
@@ -112,14 +115,14 @@ const MISTAKES = {
     intro:
       'The same signed JWT, sent as `Authorization: Bearer <jwt>`. Bearer is how the **access token** travels ' +
       '(lesson 5); the JWT that buys it travels with the scheme `JWT`, case-sensitive.',
-    settled: true,
+    observed: false,
     change: () => ({
       bend: (headers) => headers.set('authorization', (headers.get('authorization') ?? '').replace(/^JWT /, 'Bearer ')),
     }),
     lesson:
-      'Bitbucket looks for client credentials and finds none: this is the body it was seen to send to such a request. ' +
-      'Fix: `Authorization: JWT <jwt>`. ' +
-      '(And not `-u` in curl: that sends `Basic`.)',
+      'Without the `JWT` scheme there are no client credentials to find. The simulated Bitbucket answers as Bitbucket was ' +
+      'seen to answer a request without any (400, `unauthorized_client`); whether real Bitbucket treats a `Bearer` header ' +
+      'the same way is not captured. Fix: `Authorization: JWT <jwt>`. (And not `-u` in curl: that sends `Basic`.)',
   },
   expired: {
     what: 'an expired JWT',
@@ -127,7 +130,7 @@ const MISTAKES = {
     intro:
       `A JWT signed as if the clock were ${readableDuration(EXPIRED_BY_MS)} behind: its \`exp\` (iat + 180 s) is already past. ` +
       'The same happens when the app reuses a JWT after 3 minutes, or when its clock is wrong.',
-    settled: false,
+    observed: false,
     change: (ctx) => ({ now: () => ctx.now() - EXPIRED_BY_MS }),
     lesson:
       'Sign a fresh JWT for every exchange (it costs microseconds), and keep the clock right (NTP): `iat` and `exp` ' +
@@ -139,7 +142,7 @@ const MISTAKES = {
     intro:
       'A JWT with the right claims, signed with a secret that is not this installation\'s: what happens when the app ' +
       'was re-installed (Bitbucket sent a new sharedSecret) and the store kept the old one.',
-    settled: false,
+    observed: false,
     change: (ctx, installation) => {
       ctx.secret(STALE_SECRET);
       return { installation: { ...installation, sharedSecret: STALE_SECRET } };
@@ -155,13 +158,13 @@ const MISTAKES = {
     intro:
       'A correct JWT, with an empty form body: no `grant_type=urn:bitbucket:oauth2:jwt`. The token endpoint serves ' +
       'several grants and picks one by this field, before it looks at the JWT.',
-    settled: true,
+    observed: true,
     change: () => ({ bend: (_headers, form) => form.delete('grant_type') }),
     lesson:
-      'Bitbucket reuses `invalid_grant` here, so the library\'s advice (expired JWT, stale secret) does not fit: read ' +
-      '`error_description`, which names the grant type. ' +
-      `Always send \`grant_type=${JWT_GRANT_TYPE}\`, form-encoded (\`Content-Type: application/x-www-form-urlencoded\`): ` +
-      'a JSON body is not read at all, so its grant type is "None" too.',
+      'This answer was seen from Bitbucket, word for word. It reuses `invalid_grant`, so the library\'s advice (expired ' +
+      'JWT, stale secret) does not fit: read `error_description`, which names the grant type. ' +
+      `Always send \`grant_type=${JWT_GRANT_TYPE}\`, form-encoded (\`Content-Type: application/x-www-form-urlencoded\`). ` +
+      'What Bitbucket does with a JSON body is not on record; the simulated one does not read it, so its grant type is "None" too.',
   },
 } satisfies Record<string, Mistake>;
 
@@ -184,7 +187,7 @@ async function sendMistake(ctx: LessonContext, mistake: Mistake): Promise<void> 
   if (failure === undefined) {
     if (!ctx.live) throw new MistakeAcceptedError(mistake.what);
     ctx.say(`**Real Bitbucket issued a token for ${mistake.what}.** Worth knowing, and worth reporting: the lab assumed it refuses it.`);
-    results(ctx).push({ label: mistake.label, status: seen.at(-1)?.status, oauthError: undefined, code: 'none: a token', settled: mistake.settled });
+    results(ctx).push({ label: mistake.label, status: seen.at(-1)?.status, oauthError: undefined, code: 'none: a token', observed: mistake.observed });
     return;
   }
   if (!isLabError(failure)) throw failure;
@@ -192,15 +195,16 @@ async function sendMistake(ctx: LessonContext, mistake: Mistake): Promise<void> 
   ctx.say(`\`exchangeJwtForToken\` turned that answer into a typed error, as it does in the app:`);
   ctx.show('Error code', failure.code);
   ctx.show('Message', failure.message);
-  if (!mistake.settled) {
+  if (!mistake.observed) {
     ctx.say(
       ctx.live
         ? 'This is real Bitbucket\'s answer to a case its documentation does not cover: compare it with the offline mock\'s.'
-        : 'What real Bitbucket answers here is *unsettled* (not documented, not captured): this is the mock\'s choice, after the OAuth RFCs. A live run shows the real answer.',
+        : 'What real Bitbucket answers here is *unsettled* (not documented, not captured): this is the mock\'s choice, and its ' +
+            '`X-Lab-Note` header (the ⚑ lines above) says so. A live run shows the real answer.',
     );
   }
   ctx.say(mistake.lesson);
-  results(ctx).push({ label: mistake.label, status: seen.at(-1)?.status, oauthError, code: failure.code, settled: mistake.settled });
+  results(ctx).push({ label: mistake.label, status: seen.at(-1)?.status, oauthError, code: failure.code, observed: mistake.observed });
 }
 
 export default defineLesson({
@@ -280,10 +284,14 @@ export default defineLesson({
         const body = JSON.parse(sent.responseBody) as Record<string, unknown>;
         const meaning: Record<string, string> = {
           access_token: 'The token for the REST API: `Authorization: Bearer <access_token>` (lesson 5). A secret: never log it whole.',
-          scopes: 'One space-separated string (key plural): the app\'s scopes (descriptor, lesson 1), or fewer when `scope` was sent.',
+          scopes:
+            'One space-separated string (key plural): the app\'s scopes (descriptor, lesson 1; a descriptor without `scopes` is ' +
+            'granted every scope), or fewer when `scope` was sent.',
           expires_in: 'Seconds from now. Atlassian\'s page says one hour; Bitbucket was seen to send 7200. Trust this field.',
           token_type: '`bearer`: how to present it.',
-          state: 'Present in Bitbucket\'s token answers; its value for this grant is not documented (this one is the simulated Bitbucket\'s). Nothing to do with it.',
+          state:
+            'Present in Bitbucket\'s token answers; its value for this grant is not documented ' +
+            `(${ctx.live ? 'this one is what real Bitbucket sent' : 'this one is the simulated Bitbucket\'s: see its X-Lab-Note'}). Nothing to do with it.`,
           refresh_token: 'Unexpected for the JWT grant: ignore it, sign a fresh JWT instead.',
         };
         const rows = Object.entries(body).map(([field, value]) => {
@@ -343,15 +351,16 @@ export default defineLesson({
         const lines = list.map(
           (r) =>
             `- **${r.label}**: ${r.status === undefined ? 'no answer' : `HTTP ${r.status}`}${r.oauthError ? ` \`${r.oauthError}\`` : ''} → ` +
-            `\`${r.code}\`${r.settled ? '' : ' (*unsettled*)'}`,
+            `\`${r.code}\`${r.observed ? ' (observed)' : ' (*unsettled*)'}`,
         );
         ctx.say(lines.join('\n'));
         ctx.say(
           ctx.live
             ? 'These are real Bitbucket\'s answers. The *unsettled* rows are ones the public record does not document: if they differ from the offline mock\'s, the mock (mocks/token-endpoint.ts) should learn them.'
-            : 'The other two bodies are ones Bitbucket was seen to send (captured, not from its documentation). The *unsettled* ones are the mock\'s ' +
-                'choice: Bitbucket documents no answer to a bad signature or an expired JWT. ' +
-                'A live run (`LIVE=1 npm run lesson 4 -- --mistakes`) shows the real ones. Whatever the exact status, the fix is the same: a fresh JWT, signed with the current secret, sent as `Authorization: JWT`.',
+            : 'The *observed* answer is one Bitbucket was seen to send (captured, not from its documentation). The *unsettled* ones are the mock\'s ' +
+                'choice, marked by its `X-Lab-Note`: Bitbucket documents no answer to a bad signature or an expired JWT, and no capture shows its ' +
+                'answer to a `Bearer` header here. A live run (`LIVE=1 npm run lesson 4 -- --mistakes`) shows the real ones. Whatever the exact ' +
+                'status, the fix is the same: a newly signed JWT, signed with the current secret, sent as `Authorization: JWT`.',
         );
       },
     },

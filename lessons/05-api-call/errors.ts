@@ -18,3 +18,22 @@ export class RestrictionNotEnforcedError extends LabError {
     );
   }
 }
+
+/**
+ * The offline Bitbucket refused a call without credentials, where real Bitbucket answers 200 with
+ * public data (docs/protocol.md section 8): the mock no longer treats such calls as anonymous. A bug of
+ * the project, not of the learner.
+ *
+ * @example
+ * throw new AnonymousAccessRefusedError([401, 401])
+ */
+export class AnonymousAccessRefusedError extends LabError {
+  constructor(statuses: number[]) {
+    super(
+      'ERR_MOCK_ANONYMOUS_REFUSED',
+      `The offline Bitbucket answered calls without credentials with ${statuses.join(' and ')}; Bitbucket answers them with 200 ` +
+        'and public data only. The mock (mocks/api-auth.ts) has stopped treating them as anonymous: run `npx vitest run mocks` and report the failure.',
+      { lesson: 5 },
+    );
+  }
+}

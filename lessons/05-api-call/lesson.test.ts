@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installationFromPayload, installedPayload } from '../../mocks/fixtures/lifecycle.ts';
+import { DEFAULT_SCOPES } from '../../src/connect/descriptor.ts';
 import { TEAMS_IN_SPACE } from '../../mocks/fixtures/accounts.ts';
 import { openSqliteStore } from '../../src/store/sqlite.ts';
 import { runLessonScript } from '../runner/run-script.ts';
@@ -12,6 +13,8 @@ import lesson from './lesson.ts';
 const SHARED_SECRET = 'lesson-5-test-shared-secret-0123456789abcdef';
 const NOW = Date.parse('2026-01-01T00:00:00Z');
 const installation = installationFromPayload(installedPayload({ appKey: 'jwt-grant-tutorial', sharedSecret: SHARED_SECRET }), {
+  // What the lab's descriptor names (lesson 1); a descriptor naming none would be granted every scope.
+  scopes: [...DEFAULT_SCOPES],
   now: () => NOW,
 });
 const WORKSPACE = encodeURIComponent(TEAMS_IN_SPACE.uuid);
@@ -51,10 +54,11 @@ describe('Lesson 5: calling the REST API (offline, SCENARIO=happy)', () => {
     expect(lesson.steps.map((s) => s.title)).toEqual([
       'Get the workspace with a Bearer token',
       'List every repository, page by page',
+      'Forget the token: Bitbucket answers anyway',
       'Get one repository and its clone URL',
       'Restrict a token to one repository',
       'See a 401: the client refreshes the token and retries',
-      'See a 429: the client waits for Retry-After',
+      'See a 429: the client backs off on its own',
       'Reuse the token: count the exchanges',
       'Report what SCENARIO did',
     ]);
@@ -87,7 +91,31 @@ describe('Lesson 5: calling the REST API (offline, SCENARIO=happy)', () => {
     expect(out, 'the last repository is not listed by name').not.toContain('`teamsinspace/sandbox`');
   });
 
-  it('Step 3: Get one repository and its clone URL', async () => {
+  // docs/protocol.md section 8: no credentials, or a JWT in the query string, is 200 with public data only.
+  it('Step 3: Forget the token: Bitbucket answers anyway', async () => {
+    const from = ctx.exchanges.length;
+    const out = await runStep(ctx, 'Forget the token: Bitbucket answers anyway');
+    expect(wire(ctx, from).map((line) => line.replace(/jwt=[\w.-]+/, 'jwt=…')), 'three listings, all 200, no exchange').toEqual([
+      `GET ${API}/repositories/${WORKSPACE} → 200`,
+      `GET ${API}/repositories/${WORKSPACE} → 200`,
+      `GET ${API}/repositories/${WORKSPACE}?jwt=… → 200`,
+    ]);
+    const authorization = (i: number) => ctx.exchanges[from + i]?.request.headers.find(([name]) => name === 'authorization')?.[1];
+    expect(authorization(0)).toMatch(/^Bearer /);
+    expect(authorization(1), 'the second call has no Authorization header').toBeUndefined();
+    expect(authorization(2)).toBeUndefined();
+    const headerNames = (i: number) => ctx.exchanges[from + i]?.response?.headers.map(([name]) => name) ?? [];
+    expect(headerNames(0)).toEqual(expect.arrayContaining(['x-oauth-scopes', 'x-credential-type']));
+    expect(headerNames(1), 'how to notice: no X-OAuth-Scopes, no X-Credential-Type').not.toContain('x-oauth-scopes');
+    expect(headerNames(1)).not.toContain('x-credential-type');
+    expect(out, 'size: all 23 with the token, the 4 public ones without').toMatch(/│ `size` \(repositories in all\)\s+│ `23`\s+│ `4`\s+│ `4`\s+│/);
+    expect(out, 'no private repository without the token').toMatch(/│ private ones on the first page\s+│ `\d+`\s+│ `0`\s+│ `0`\s+│/);
+    expect(out, 'the silent failure is named').toContain('**All three succeed.**');
+    expect(out, 'and how to notice it').toContain('a missing `X-OAuth-Scopes`');
+    expect(ctx.output(), 'the JWT in the query string is redacted like every JWT').not.toMatch(/jwt=eyJ[\w-]+\.eyJ[\w-]+\.[\w-]{20,}/);
+  });
+
+  it('Step 4: Get one repository and its clone URL', async () => {
     const from = ctx.exchanges.length;
     const out = await runStep(ctx, 'Get one repository and its clone URL');
     expect(wire(ctx, from), 'one call, no exchange: the token comes from the cache').toEqual([
@@ -101,7 +129,7 @@ describe('Lesson 5: calling the REST API (offline, SCENARIO=happy)', () => {
     expect(ctx.output(), 'the token never appears whole').not.toContain(token);
   });
 
-  it('Step 4: Restrict a token to one repository', async () => {
+  it('Step 5: Restrict a token to one repository', async () => {
     const from = ctx.exchanges.length;
     const out = await runStep(ctx, 'Restrict a token to one repository');
     expect(wire(ctx, from), 'a second exchange, one repository listed, then two refusals').toEqual([
@@ -117,7 +145,7 @@ describe('Lesson 5: calling the REST API (offline, SCENARIO=happy)', () => {
     expect(out.match(/Refused \(HTTP 403\): `ERR_API`/g), 'both refusals map to the typed error').toHaveLength(2);
   });
 
-  it('Step 5: See a 401: the client refreshes the token and retries', async () => {
+  it('Step 6: See a 401: the client refreshes the token and retries', async () => {
     const from = ctx.exchanges.length;
     const out = await runStep(ctx, 'See a 401: the client refreshes the token and retries');
     expect(wire(ctx, from), '401, a fresh JWT exchanged, the call repeated once').toEqual([
@@ -132,18 +160,26 @@ describe('Lesson 5: calling the REST API (offline, SCENARIO=happy)', () => {
     expect(ctx.mock?.state.scenario, 'the lesson puts the mock back to normal').toBe('happy');
   });
 
-  it('Step 6: See a 429: the client waits for Retry-After', async () => {
+  it('Step 7: See a 429: the client backs off on its own', async () => {
     const from = ctx.exchanges.length;
-    const out = await runStep(ctx, 'See a 429: the client waits for Retry-After');
+    const out = await runStep(ctx, 'See a 429: the client backs off on its own');
     expect(wire(ctx, from), 'the 429, then the same call after the wait, with no new exchange').toEqual([
       `GET ${API}/workspaces/${WORKSPACE} → 429`,
       `GET ${API}/workspaces/${WORKSPACE} → 200`,
     ]);
-    expect(ctx.exchanges[from]?.response?.headers, 'the mock says how long to wait').toContainEqual(['retry-after', '1']);
-    expect(out, 'the wait is the one Retry-After asked for').toContain('The client waits 1 s before trying again.');
+    const headers = ctx.exchanges[from]?.response?.headers ?? [];
+    expect(headers.map(([name]) => name), "Bitbucket's 429 names no wait (docs/protocol.md section 8, Jenkins plugin PR 414)").not.toContain('retry-after');
+    expect(headers, 'a plain-text body, as captured').toContainEqual(['content-type', 'text/plain']);
+    expect(ctx.exchanges[from]?.response?.body).toBe('Rate limit for this resource has been exceeded');
+    const wait = /The client waits (\d+) ms before trying again\./.exec(out);
+    expect(wait, 'the client says how long it waits').not.toBeNull();
+    expect(Number(wait?.[1]), 'the offline policy: 100 to 500 ms').toBeGreaterThanOrEqual(100);
+    expect(Number(wait?.[1])).toBeLessThanOrEqual(500);
+    expect(out, 'the live policy is minutes, and why').toContain('waits between 30 s and 1 min');
+    expect(out, 'the limit Connect apps get, per Atlassian [F]').toContain('**1,000 an hour**');
   });
 
-  it('Step 7: Reuse the token: count the exchanges', async () => {
+  it('Step 8: Reuse the token: count the exchanges', async () => {
     const from = ctx.exchanges.length;
     const out = await runStep(ctx, 'Reuse the token: count the exchanges');
     expect(wire(ctx, from), 'one more call, and no exchange').toEqual([`GET ${API}/workspaces/${WORKSPACE} → 200`]);
@@ -152,7 +188,7 @@ describe('Lesson 5: calling the REST API (offline, SCENARIO=happy)', () => {
     expect(ctx.mock?.state.counts.exchanges, 'the mock saw as many exchanges as the cache made').toBe(3);
   });
 
-  it('Step 8: Report what SCENARIO did', async () => {
+  it('Step 9: Report what SCENARIO did', async () => {
     const out = await runStep(ctx, 'Report what SCENARIO did');
     expect(out, 'with the default scenario, the lesson lists the others to try').toContain('SCENARIO was `happy`');
     expect(out).toContain('`SCENARIO=rate-limited npm run lesson 5`');
@@ -180,6 +216,23 @@ describe('Lesson 5 with SCENARIO set by the learner', () => {
       expect(out).toContain('**SCENARIO=expired-token**: Access token expired.');
       expect(out, 'the answers Bitbucket gave, in order').toContain('GET /2.0/workspaces/{workspace} → 401');
       expect(out).toContain('The client recovered');
+    } finally {
+      await ctx.close();
+    }
+  });
+
+  it('Step 1 under SCENARIO=rate-limited: Bitbucket\'s 429 names no wait, the client backs off briefly and recovers', async () => {
+    const ctx = await context({ env: { SCENARIO: 'rate-limited' } });
+    try {
+      const out = await runStep(ctx, 'Get the workspace with a Bearer token');
+      expect(wire(ctx), 'exchange, 429, the same call again').toEqual([
+        'POST https://bitbucket.org/site/oauth2/access_token → 200',
+        `GET ${API}/workspaces/${WORKSPACE} → 429`,
+        `GET ${API}/workspaces/${WORKSPACE} → 200`,
+      ]);
+      expect(out).toMatch(/The client waits [1-5]\d\d ms before trying again\./);
+      const report = await runStep(ctx, 'Report what SCENARIO did');
+      expect(report).toContain('The client recovered');
     } finally {
       await ctx.close();
     }
@@ -230,11 +283,12 @@ describe('Lesson 5 in live mode', () => {
       // Live mode without the network: only steps that must not send anything.
       const live = { ...ctx, live: true, config: { ...ctx.config, live: true } };
       const { mock: _mock, ...withoutMock } = live;
-      for (const title of ['See a 401: the client refreshes the token and retries', 'See a 429: the client waits for Retry-After', 'Report what SCENARIO did']) {
+      for (const title of ['See a 401: the client refreshes the token and retries', 'See a 429: the client backs off on its own', 'Report what SCENARIO did']) {
         await step(title).run(withoutMock);
       }
       expect(ctx.exchanges, 'no request at all').toEqual([]);
       expect(ctx.output()).toContain('Skipped in live mode: real Bitbucket cannot be asked to expire a token');
+      expect(ctx.output(), 'the live 429 policy is still explained').toContain('waits between 30 s and 1 min');
       expect(ctx.output()).toContain('`SCENARIO` only steers the simulated Bitbucket');
     } finally {
       await ctx.close();

@@ -2,21 +2,24 @@
  * Lesson 5: the REST API with the access token. A token cache (`createTokenCache`) and a client
  * (`createBitbucketClient`) get the installation's workspace, every repository page by page, one
  * repository and its clone URL; then a token restricted to one repository, a 401 and a 429 played
- * by the offline Bitbucket, and the count of exchanges the cache saved.
+ * by the offline Bitbucket (the client backing off on its own: Bitbucket's 429 names no wait), and
+ * the count of exchanges the cache saved.
  */
 import { InstallationWithoutPrincipalError } from '../../src/app/errors.ts';
 import { createBitbucketClient, encodePathSegment, type BitbucketClient } from '../../src/bitbucket/client.ts';
+import { RATE_LIMIT_POLICIES, rateLimitPolicy, type RateLimitPolicy } from '../../src/bitbucket/rate-limit.ts';
 import { tokenCloneUrl } from '../../src/bitbucket/clone-url.ts';
 import { ApiError } from '../../src/bitbucket/errors.ts';
 import { isLabError } from '../../src/errors.ts';
 import { InvalidOptionError } from '../../src/http/errors.ts';
 import { sleep } from '../../src/http/sleep.ts';
+import { signInstallationJwt } from '../../src/jwt/sign.ts';
 import { createTokenCache, type Restriction, type TokenCache } from '../../src/oauth/token-cache.ts';
 import type { Installation } from '../../src/store/installation.ts';
 import type { ScenarioName } from '../../src/config.ts';
 import type { BitbucketMock } from '../../mocks/bitbucket.ts';
 import { defineLesson, type LessonContext } from '../runner/lesson.ts';
-import { RestrictionNotEnforcedError } from './errors.ts';
+import { AnonymousAccessRefusedError, RestrictionNotEnforcedError } from './errors.ts';
 import { watchPages, type SeenPage } from './pages.ts';
 
 /** The fields of a repository object the lesson reads. */
@@ -42,6 +45,37 @@ interface Session {
   workspace: string;
   pages: SeenPage[];
   repositories: Repository[];
+}
+
+/** What one call of the "without the token" step got back. */
+interface Seen {
+  status: number;
+  /** `size` of the listing (all pages), when the page says. */
+  size: number | undefined;
+  /** Private repositories on this page. */
+  privateShown: number;
+  scopes: string | null;
+  credentialType: string | null;
+}
+
+/** GETs `url` with `headers` through the lesson's fetch (so the learner sees the exchange) and reads what tells the cases apart. */
+async function look(ctx: LessonContext, url: string, headers: Record<string, string>): Promise<Seen> {
+  const response = await ctx.fetch(url, { headers: { Accept: 'application/json', ...headers } });
+  let body: unknown;
+  try {
+    body = await response.json();
+  } catch {
+    body = undefined;
+  }
+  const page = typeof body === 'object' && body !== null ? (body as { size?: unknown; values?: unknown }) : {};
+  const values = Array.isArray(page.values) ? (page.values as Array<{ is_private?: unknown }>) : [];
+  return {
+    status: response.status,
+    size: typeof page.size === 'number' ? page.size : undefined,
+    privateShown: values.filter((repo) => repo.is_private === true).length,
+    scopes: response.headers.get('x-oauth-scopes'),
+    credentialType: response.headers.get('x-credential-type'),
+  };
 }
 
 /** What the learner's SCENARIO did to the first call, for the last step. */
@@ -81,6 +115,8 @@ function clientFor(ctx: LessonContext, token: ReturnType<TokenCache['provider']>
     token,
     fetch,
     now: ctx.now,
+    // Live, a 429 is waited out in minutes; offline the simulated one lifts at once (src/bitbucket/rate-limit.ts).
+    rateLimit: rateLimitPolicy(ctx.live),
     ...(timeoutMs === undefined ? {} : { timeoutMs }),
     async sleep(ms, signal) {
       ctx.say(`*The client waits ${ms < 1000 ? `${ms} ms` : `${Math.round(ms / 100) / 10} s`} before trying again.*`);
@@ -110,6 +146,22 @@ async function sessionOf(ctx: LessonContext): Promise<Session> {
   };
   ctx.state.session = session;
   return session;
+}
+
+/** `450 ms`, `30 s`, `4 min`: a policy's numbers as people read them. */
+function duration(ms: number): string {
+  if (ms < 1000) return `${ms} ms`;
+  if (ms < 60_000) return `${Math.round(ms / 1000)} s`;
+  return `${Math.round(ms / 6_000) / 10} min`;
+}
+
+/** What a rate-limit policy does, in one sentence, from its numbers (so the text cannot drift from the code). */
+function describePolicy(policy: RateLimitPolicy): string {
+  return (
+    `waits between ${duration(policy.minDelayMs)} and ${duration(policy.firstDelayMs)} (at random: full jitter), each later ` +
+    `wait up to twice as long (at most ${duration(policy.maxDelayMs)}), at most ${policy.maxRetries} repeats and ` +
+    `${duration(policy.maxTotalMs)} in all for one call`
+  );
 }
 
 function workspacePath(session: Session): string {
@@ -257,6 +309,61 @@ export default defineLesson({
       },
     },
     {
+      title: 'Forget the token: Bitbucket answers anyway',
+      async run(ctx) {
+        const session = await sessionOf(ctx);
+        const url = `${ctx.config.bitbucketApiUrl}${repositoriesPath(session)}`;
+        ctx.say(
+          'What if a call goes out **without** the token, because a header was dropped on the way, or the JWT went into the ' +
+            'query string the way Bitbucket sends it to page modules (lesson 6)? Bitbucket does not refuse it. It answers as ' +
+            'to an anonymous visitor: **200, with public data only**. The same listing, three ways:',
+        );
+        const { accessToken } = await session.cache.getToken(session.installation);
+        ctx.secret(accessToken);
+        ctx.say('1. With `Authorization: Bearer <access token>`, as the client sends it:');
+        const withToken = await look(ctx, url, { Authorization: `Bearer ${accessToken}` });
+        ctx.say('2. With no `Authorization` header at all:');
+        const anonymous = await look(ctx, url, {});
+        const { installation } = session;
+        const jwt = await signInstallationJwt({
+          appKey: installation.key,
+          clientKey: installation.clientKey,
+          sharedSecret: installation.sharedSecret,
+          method: 'GET',
+          url,
+          baseUrl: ctx.config.bitbucketApiUrl,
+          now: ctx.now,
+        });
+        ctx.say('3. With a correctly signed app JWT in the query string (`?jwt=`), which REST calls do not read:');
+        const inQuery = await look(ctx, `${url}?jwt=${jwt}`, {});
+        const cell = (value: string | number | null | undefined) => (value === null || value === undefined ? '(absent)' : `\`${value}\``);
+        const rows = [
+          ['HTTP status', withToken.status, anonymous.status, inQuery.status],
+          ['`size` (repositories in all)', withToken.size, anonymous.size, inQuery.size],
+          ['private ones on the first page', withToken.privateShown, anonymous.privateShown, inQuery.privateShown],
+          ['`X-OAuth-Scopes`', withToken.scopes, anonymous.scopes, inQuery.scopes],
+          ['`X-Credential-Type`', withToken.credentialType, anonymous.credentialType, inQuery.credentialType],
+        ].map(([what, ...values]) => `| ${String(what)} | ${values.map((v) => cell(v as string | number | null | undefined)).join(' | ')} |`);
+        ctx.say(['| | 1. Bearer token | 2. No header | 3. JWT in the query |', '| --- | --- | --- | --- |', ...rows].join('\n'));
+        const silent = anonymous.status === 200 && inQuery.status === 200;
+        if (!silent && !ctx.live) throw new AnonymousAccessRefusedError([anonymous.status, inQuery.status]);
+        ctx.say(
+          silent
+            ? '**All three succeed.** Nothing failed, so nothing was logged, and yet calls 2 and 3 see only the public ' +
+                'repositories: in a workspace where everything is private, an empty `values` list. This is the most common ' +
+                'confusion in real apps: "the API says there are no repositories".'
+            : `**Real Bitbucket answered the calls without a token with ${anonymous.status} and ${inQuery.status}**, not the 200 ` +
+                'with public data the lab expects: worth reporting.',
+        );
+        ctx.say(
+          'How to notice it: a response to an authenticated call carries `X-OAuth-Scopes` (what the token has) and ' +
+            '`X-Credential-Type`; an anonymous one has neither. `size` is smaller than the repositories you know of, and ' +
+            'private repositories are missing. In code: always send the token in the `Authorization` header (the client ' +
+            'does), and treat a missing `X-OAuth-Scopes` on an app\'s call as a bug.',
+        );
+      },
+    },
+    {
       title: 'Get one repository and its clone URL',
       async run(ctx) {
         const session = await sessionOf(ctx);
@@ -335,35 +442,48 @@ export default defineLesson({
         const exchangesBefore = session.cache.stats().exchanges;
         ctx.say(
           'The simulated Bitbucket now plays `expired-token`: the next call gets 401, as when a token expires early or is ' +
-            'revoked. Watch the client: on a 401 it asks the cache for a **fresh** token (`{ refresh: true }`), which means a ' +
-            'new JWT and a new exchange (there is no refresh token), and sends the call again, once:',
+            'revoked. Watch the client: on a 401 it asks the cache for a **new** token (`{ refresh: true }`): the cache signs ' +
+            'the JWT again and exchanges it (there is no refresh token), and the client sends the call again, once. Signed ' +
+            'within the same second, the new JWT is byte-identical to the last one (its claims are whole seconds); the access ' +
+            'token it buys is new:',
         );
         await getWorkspaceUnder(ctx, ctx.mock, session, 'expired-token');
         ctx.say(
           `Exchanges by the cache: ${exchangesBefore} before, ${session.cache.stats().exchanges} after. A second 401 right after a ` +
-            'fresh token would not be retried again: the client throws `ERR_API_UNAUTHORIZED` (the app was uninstalled, or the ' +
+            'new token would not be retried again: the client throws `ERR_API_UNAUTHORIZED` (the app was uninstalled, or the ' +
             'endpoint does not take app tokens).',
         );
       },
     },
     {
-      title: 'See a 429: the client waits for Retry-After',
+      title: 'See a 429: the client backs off on its own',
       async run(ctx) {
         const session = await sessionOf(ctx);
         if (!ctx.mock) {
-          ctx.say('Skipped in live mode: being rate-limited on purpose would take thousands of calls. Run the lesson offline to see it.');
+          ctx.say(
+            'Skipped in live mode: being rate-limited on purpose would take over a thousand calls in an hour. Run the lesson ' +
+              `offline to see it. Live, the client ${describePolicy(RATE_LIMIT_POLICIES.live)}.`,
+          );
           return;
         }
         ctx.say(
-          'Now the simulated Bitbucket plays `rate-limited`: the next call gets **429 Too Many Requests** with a `Retry-After` ' +
-            'header. Bitbucket counts calls in rolling one-hour windows. The client waits as long as `Retry-After` says, then ' +
-            'repeats the call:',
+          'Now the simulated Bitbucket plays `rate-limited`: the next call gets **429 Too Many Requests** the way Bitbucket ' +
+            'was seen to send it, a `text/plain` body, `Rate limit for this resource has been exceeded`, and **no ' +
+            '`Retry-After`** header. Nothing says how long to wait, so the client picks its own wait, then repeats the call:',
         );
         await getWorkspaceUnder(ctx, ctx.mock, session, 'rate-limited');
         ctx.say(
-          'The client retries at most 3 times in all (429s, 5xx and network errors together). Asked to wait more than 60 s, or ' +
-            'past its retries, it stops with `ERR_RATE_LIMITED` and the wait in `retryAfterMs`. Without `Retry-After` (Bitbucket ' +
-            'may not always send it: that is unsettled) it backs off exponentially, with jitter. Never retry a 429 at once in a loop.',
+          `Offline, the client ${describePolicy(RATE_LIMIT_POLICIES.offline)}: the simulated Bitbucket lifts its limit at once. ` +
+            `Against real Bitbucket (\`LIVE=1\`) it ${describePolicy(RATE_LIMIT_POLICIES.live)}. Minutes, not seconds: ` +
+            'Bitbucket counts calls in rolling one-hour windows, **1,000 an hour** for most calls of a Connect app (the higher, ' +
+            'scaled limits apply to other kinds of tokens, not to Connect\'s), and a full window frees up only as its oldest ' +
+            'calls age out. Both policies are in `src/bitbucket/rate-limit.ts`; whoever builds the client picks one by the ' +
+            'mode (`rateLimitPolicy(config.live)`).',
+        );
+        ctx.say(
+          'Past those bounds it stops with `ERR_RATE_LIMITED`. If a 429 ever does carry `Retry-After`, the client waits ' +
+            'exactly that long (and gives up at once when it asks for more than the policy allows). Never repeat a 429 at ' +
+            'once in a loop: each repeat spends the same hourly budget.',
         );
       },
     },

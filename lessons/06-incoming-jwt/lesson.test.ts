@@ -90,6 +90,7 @@ describe('Lesson 6: verifying the JWTs Bitbucket sends (BASE_URL default)', () =
       'Accepted: **Expired 10 s ago**, inside the leeway',
       'ERR_JWT_EXPIRED',
       'ERR_JWT_NOT_YET_VALID',
+      'ERR_JWT_LIFETIME',
       'ERR_QSH_MISSING',
       'ERR_QSH_MISMATCH',
     ];
@@ -97,6 +98,8 @@ describe('Lesson 6: verifying the JWTs Bitbucket sends (BASE_URL default)', () =
     expect(found.every((at) => at > -1), `every case is shown: ${order.filter((_, i) => found[i] === -1).join(', ')}`).toBe(true);
     expect([...found].sort((a, b) => a - b), 'in the order the notes teach them').toEqual(found);
     expect(out, 'the expiry message shows how late, against the leeway').toContain('120 s later, beyond the 30 s leeway');
+    expect(out, 'the lifetime bound: one hour plus the leeway').toContain('claims to live 86400 s');
+    expect(out).toContain('more than the 3630 s this verifier accepts');
     expect(out, 'the replay is refused because the qsh covers another repository').toContain(
       'GET&/oauth-callback&repoUuid=%7Bc41d8e0a-2f6b-4a97-9e3c-5b1f7d2a8e64%7D',
     );

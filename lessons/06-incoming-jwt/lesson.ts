@@ -50,6 +50,8 @@ interface PageSigning {
   clockOffsetSeconds?: number;
   /** `null`: no qsh claim at all. */
   qsh?: null;
+  /** `exp - iat`, in seconds; Bitbucket's is 3600. */
+  expiresIn?: number;
 }
 
 /** Plays Bitbucket: signs the page URL as it does before loading it in the iframe. */
@@ -64,6 +66,7 @@ async function signPage(ctx: LessonContext, installation: Installation, o: PageS
     baseUrl,
     now: () => ctx.now() + offsetMs,
     ...(o.qsh === null ? { qsh: null } : {}),
+    ...(o.expiresIn === undefined ? {} : { expiresIn: o.expiresIn }),
   });
 }
 
@@ -129,7 +132,7 @@ export default defineLesson({
           [
             `- \`iss\` and \`aud\` are both the **clientKey** \`${installation.clientKey}\`: Bitbucket signs *as the installation*, *for* the installation.`,
             `- No \`sub\`. (The JWTs the app signs in lesson 3 are the other way round: \`iss\` the app key \`${installation.key}\`, \`sub\` the clientKey.)`,
-            `- \`exp - iat\` = **${lifetime ?? '?'} s**: Bitbucket's tokens live an hour, the app's three minutes.`,
+            `- \`exp - iat\` = **${lifetime ?? '?'} s**: Bitbucket's tokens live an hour (observed in captured requests, not documented), the app's three minutes.`,
             '- `qsh` is the SHA-256 of the canonical request below: it binds the token to this method, path and query.',
           ].join('\n'),
         );
@@ -232,6 +235,13 @@ export default defineLesson({
         await showRefusal(ctx, 'Issued 5 minutes in the future (a clock running ahead)', 'ERR_JWT_NOT_YET_VALID', attempt(
           await signPage(ctx, installation, { clockOffsetSeconds: 300 }),
         ));
+        await showRefusal(ctx, 'Current, but valid for a whole day (exp - iat = 86400 s)', 'ERR_JWT_LIFETIME', attempt(
+          await signPage(ctx, installation, { expiresIn: 86_400 }),
+        ));
+        ctx.say(
+          "Bitbucket's tokens live exactly 3600 s, so the app accepts at most an hour plus the leeway: a token that claims " +
+            'longer would stay usable for that long once leaked.',
+        );
         await showRefusal(ctx, 'Signed without a qsh', 'ERR_QSH_MISSING', attempt(await signPage(ctx, installation, { qsh: null })));
         ctx.say(
           'Why the app insists on `qsh`: without it the token says *who*, not *what for*. Anyone who saw one page URL ' +

@@ -92,16 +92,24 @@ describe('Lesson 7: the Connect app, end to end (offline)', () => {
 
   it("Step 4: Open the repository page, as Bitbucket's iframe does", async () => {
     const { out, exchanges } = await run(ctx, "Open the repository page, as Bitbucket's iframe does");
-    expect(summary(exchanges), 'inside the page load: two JWT grants and one REST call, then the page').toEqual([
-      `POST ${TOKEN_ENDPOINT} → 200`,
+    expect(summary(exchanges), 'inside the page load: one JWT grant and one REST call, then the page').toEqual([
       `POST ${TOKEN_ENDPOINT} → 200`,
       `GET https://api.bitbucket.org/2.0/repositories/${encodeURIComponent(INSTALLATION.principal!.uuid!)}/${encodeURIComponent(REPOSITORY.uuid)} → 200`,
       `GET ${url}/oauth-callback → 200`,
     ]);
-    expect(exchanges[1]?.request.body, 'the second token is restricted to the repository').toContain(
+    expect(exchanges[0]?.request.body, 'the only token is restricted to the repository').toContain(
       `bitbucket_repository=${encodeURIComponent(REPOSITORY.uuid)}`,
     );
-    expect(ctx.mock?.state.counts, 'Bitbucket saw the grants and the API call').toMatchObject({ exchanges: 2, tokensIssued: 2, apiCalls: 1 });
+    expect(ctx.mock?.state.counts, 'Bitbucket saw the grant and the API call').toMatchObject({ exchanges: 1, tokensIssued: 1, apiCalls: 1 });
+    // The API call carried the restricted token: the mock's record of the Bearer token says so.
+    const apiCall = ctx.mock!.state.log.find((entry) => entry.url.startsWith('https://api.bitbucket.org/2.0/repositories/'));
+    const bearer = /^Bearer (.+)$/.exec(apiCall?.headers.authorization ?? '')?.[1] ?? '';
+    expect(ctx.mock!.state.tokens.get(bearer), 'the API call used the token restricted to this repository').toMatchObject({
+      clientKey: INSTALLATION.clientKey,
+      repository: REPOSITORY.uuid,
+    });
+    expect(out, 'the lesson says which token the call carried').toContain('that restricted token');
+    expect(out, 'and that there is no fallback').toContain('never falls back to a broader token');
     expect(out, 'the repository name comes from the HTML the app returned').toContain(
       `shows the repository **${REPOSITORY.name}** (\`${REPOSITORY.full_name}\`)`,
     );
@@ -115,8 +123,11 @@ describe('Lesson 7: the Connect app, end to end (offline)', () => {
       `GET https://api.bitbucket.org/2.0/repositories/${encodeURIComponent(INSTALLATION.principal!.uuid!)}/${encodeURIComponent(REPOSITORY.uuid)} → 200`,
       `GET ${url}/oauth-callback → 200`,
     ]);
-    expect(ctx.mock?.state.counts.exchanges, 'the token endpoint was not called again').toBe(2);
+    expect(ctx.mock?.state.counts.exchanges, 'the token endpoint was not called again').toBe(1);
     expect(out).toContain('No request to the token endpoint this time');
+    // The clock stands still in this test: the second JWT has the same claims, so the same bytes. The lesson says so, not "fresh".
+    expect(out).toContain('This JWT is **byte-identical** to the one of the first load');
+    expect(out).not.toMatch(/fresh JWT/);
   });
 
   it('Step 6: Stop the app, then do it all by hand', async () => {
@@ -149,11 +160,15 @@ describe('Lesson 7 when something goes wrong', () => {
     ctx = await createTestContext({ now: () => NOW, installations: [INSTALLATION], flags: { 'repo-uuid': missing } });
     for (const title of lesson.steps.slice(0, 3).map((s) => s.title)) await step(title).run(ctx);
     const url = appUrl(ctx);
-    await expect(step("Open the repository page, as Bitbucket's iframe does").run(ctx), 'the app answers 404: no such repository').rejects.toMatchObject({
+    await expect(
+      step("Open the repository page, as Bitbucket's iframe does").run(ctx),
+      'the restricted grant is refused (the mock knows no such repository): the app says so, with no API call',
+    ).rejects.toMatchObject({
       code: 'ERR_APP_ANSWER',
       lesson: 7,
-      message: expect.stringMatching(/HTTP 404 .*ERR_API_NOT_FOUND/),
+      message: expect.stringMatching(/HTTP 502 .*ERR_GRANT_REJECTED/),
     });
+    expect(ctx.mock!.state.counts.apiCalls, 'no fallback to a broader token: no API call at all').toBe(0);
     expect(ctx.state.app, 'a failed step leaves no server behind').toBeUndefined();
     await expect(fetch(`${url}/healthcheck`)).rejects.toThrow();
   });

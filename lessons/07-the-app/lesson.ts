@@ -32,6 +32,8 @@ interface AppRun {
   descriptor?: Descriptor;
   /** Who Bitbucket signs the page's JWT as: the installation of step 3. */
   signer?: Pick<Installation, 'clientKey' | 'sharedSecret'>;
+  /** The page JWT of step 4, compared with step 5's. */
+  pageJwt?: string;
 }
 
 /** Error messages quote the app at this length: its messages say what to do, so keep them whole. */
@@ -178,7 +180,7 @@ function showWhatTheAppSent(ctx: LessonContext, sent: string[], mockLogBefore: n
   if (entries.some((entry) => entry.status === null || entry.status >= 400)) {
     ctx.say(
       `With SCENARIO=${ctx.config.scenario}, Bitbucket answered with an error and the app recovered by itself: its REST client gets a fresh ` +
-        'token after a 401 and retries a 5xx or a 429 (after `Retry-After`), a bounded number of times (lesson 5).',
+        'token after a 401, retries a 5xx, and waits out a 429 (Bitbucket names no wait: the client backs off on its own), a bounded number of times (lesson 5).',
     );
   }
 }
@@ -327,12 +329,13 @@ export default defineLesson({
           );
           const mockLogBefore = ctx.mock?.state.log.length ?? 0;
           const { html, token, sent } = await openRepositoryPage(ctx, app);
+          app.pageJwt = token;
           ctx.say(
             [
               'What the app did for this one page load:',
               '1. **Verified Bitbucket\'s JWT** (lesson 6): the installation by `iss`, the signature with its secret, the times, the qsh of this URL.',
-              '2. **Got an access token** (lessons 3 and 4): signed its own JWT (`iss` app key, `sub` clientKey) and swapped it at the token endpoint, once for the installation and once restricted to this repository (`bitbucket_repository`).',
-              '3. **Called the REST API** (lesson 5) with `Authorization: Bearer`, for this repository.',
+              '2. **Got an access token for this repository only** (lessons 3 and 4): signed its own JWT (`iss` app key, `sub` clientKey) and swapped it at the token endpoint with `bitbucket_repository` set to this repository. The page acts on one repository, so it asks for no broader token (lesson 5).',
+              '3. **Called the REST API** (lesson 5) with `Authorization: Bearer` and that restricted token, for this repository. Had the restricted grant failed, the page would say so and stop: it never falls back to a broader token.',
             ].join('\n'),
           );
           showWhatTheAppSent(ctx, sent, mockLogBefore);
@@ -349,16 +352,22 @@ export default defineLesson({
       title: 'Open it again: the access token comes from the cache',
       async run(ctx) {
         await withApp(ctx, async (app) => {
-          ctx.say('Bitbucket signs a fresh JWT for every page load. The app verifies it again, but it does not need a new access token:');
+          ctx.say('Bitbucket signs a JWT for every page load. The app verifies it again, but it does not need a new access token:');
           const mockLogBefore = ctx.mock?.state.log.length ?? 0;
-          const { sent } = await openRepositoryPage(ctx, app);
+          const { token, sent } = await openRepositoryPage(ctx, app);
+          ctx.say(
+            token === app.pageJwt
+              ? 'This JWT is **byte-identical** to the one of the first load: same claims (`iat` is in whole seconds, and both were ' +
+                  'signed within the same second), same secret, and HS256 is deterministic. A second later its `iat`, and so the token, would differ.'
+              : 'This JWT differs from the one of the first load: its `iat` moved on (HS256 signs the same claims to the same bytes, so only a changed claim changes the token).',
+          );
           showWhatTheAppSent(ctx, sent, mockLogBefore);
           const exchanges = sent.filter((request) => request.includes('/site/oauth2/access_token')).length;
           ctx.say(
             exchanges === 0
               ? 'No request to the token endpoint this time: the token cache (src/oauth/token-cache.ts) keeps each token until shortly ' +
-                  'before `expires_in` runs out, then signs a new JWT. There is no refresh token in the JWT grant: a fresh JWT is the refresh.'
-              : `The app asked the token endpoint ${exchanges} time(s) again: its cached tokens were about to expire, so it signed fresh JWTs.`,
+                  'before `expires_in` runs out, then signs a JWT again and exchanges it. There is no refresh token in the JWT grant: a new exchange is the refresh.'
+              : `The app asked the token endpoint ${exchanges} time(s) again: its cached tokens were about to expire, so it signed JWTs again and exchanged them.`,
           );
         });
       },

@@ -2,6 +2,7 @@
  * One HTTP exchange as the learner sees it, and its two renderings: for the terminal and for the
  * `.http` transcript. Both are plain text; the caller redacts them.
  */
+import { LAB_NOTE_HEADER } from '../../mocks/lab-note.ts';
 import { abbreviateBody, type AbbreviateOptions } from './abbreviate.ts';
 import type { Style } from './style.ts';
 
@@ -78,7 +79,9 @@ export function formatRequestForTerminal(request: RecordedRequest, style: Style,
 
 /**
  * The outcome half of an exchange, for the terminal: the response (long bodies shortened), or
- * `✗ no response:` and why.
+ * `✗ no response:` and why. An `X-Lab-Note` (what the simulated Bitbucket made up, mocks/lab-note.ts)
+ * is shown first, one `⚑` line a note, instead of among the headers; the transcript keeps the
+ * header as it came.
  *
  * @example
  * formatResponseForTerminal(exchange, createStyle(false)) // ['← 200 OK', '  content-type: ...', ...]
@@ -91,7 +94,14 @@ export function formatResponseForTerminal(exchange: HttpExchange, style: Style, 
   const ok = response.status < 400;
   const statusLine = `${response.status} ${response.statusText}`.trim();
   const lines = [`${ok ? style.green('←') : style.red('←')} ${style.bold(ok ? statusLine : style.red(statusLine))}`];
-  for (const [name, value] of response.headers) lines.push(`  ${style.dim(`${name}:`)} ${value}`);
+  const labNote = LAB_NOTE_HEADER.toLowerCase();
+  // The simulated Bitbucket's inventions (mocks/lab-note.ts) come first, where nobody misses them.
+  for (const [, value] of response.headers.filter(([name]) => name.toLowerCase() === labNote)) {
+    for (const note of value.split('; ')) lines.push(`  ${style.yellow('⚑ made up by the simulated Bitbucket:')} ${style.yellow(note)}`);
+  }
+  for (const [name, value] of response.headers) {
+    if (name.toLowerCase() !== labNote) lines.push(`  ${style.dim(`${name}:`)} ${value}`);
+  }
   if (response.body !== undefined && response.body !== '') lines.push(...terminalBody(response.body, response.headers, style, o));
   if (exchange.error !== undefined) lines.push(`${style.red('✗')} ${style.red(`the response broke off: ${exchange.error}`)}`);
   return lines;

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -46,6 +46,19 @@ describe('progress', () => {
     expect(readProgress(dir)).toEqual({ completed: [1, 2] });
   });
 
+  it('creates the data directory owner-only, and never writes through a symlink planted at the old temporary name', () => {
+    const dir = join(tempDir(), 'data');
+    markCompleted(dir, 1);
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    expect(statSync(progressPath(dir)).mode & 0o777).toBe(0o600);
+    const victim = join(tempDir(), 'victim');
+    writeFileSync(victim, 'untouched');
+    symlinkSync(victim, `${progressPath(dir)}.${process.pid}.tmp`);
+    markCompleted(dir, 2);
+    expect(readFileSync(victim, 'utf8')).toBe('untouched');
+    expect(readProgress(dir)).toEqual({ completed: [1, 2] });
+  });
+
   it('clears', () => {
     const dir = tempDir();
     markCompleted(dir, 1);
@@ -72,6 +85,21 @@ describe('transcript', () => {
     expect(text.startsWith('# npm run lesson 4\n\n### Step 1: Exchange\nGET https://api.bitbucket.org/2.0/user\n')).toBe(true);
     expect(transcript.path).toBe(join(dir, 'lesson-04.http'));
     expect(statSync(transcript.path).mode & 0o777).toBe(0o600);
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+  });
+
+  it('never writes through a symlink planted at the old temporary name, and leaves no temporary file', () => {
+    const dir = tempDir();
+    const victim = join(tempDir(), 'victim');
+    writeFileSync(victim, 'untouched');
+    const path = transcriptPath(dir, 3);
+    const planted = `${path}.${process.pid}.tmp`;
+    symlinkSync(victim, planted);
+    const transcript = createTranscript({ path, heading: ['npm run lesson 3'], redact: (t) => t });
+    transcript.write();
+    expect(readFileSync(victim, 'utf8')).toBe('untouched');
+    expect(readFileSync(path, 'utf8')).toBe('# npm run lesson 3\n');
+    expect(readdirSync(dir).sort()).toEqual(['lesson-03.http', `lesson-03.http.${process.pid}.tmp`]);
   });
 });
 

@@ -375,7 +375,9 @@ async function runLesson(options: RunLessonOptions): Promise<number> {
     if (result.interrupted) return EXIT.interrupted;
     printOutcome(o, result, transcript.exchanges > 0 ? transcript.path : undefined);
     if (result.ok) markCompleted(config.dataDir, entry.number);
-    return result.ok ? EXIT.ok : EXIT.failed;
+    if (result.ok) return EXIT.ok;
+    // A step that finds its lesson's flag unusable (lesson 3's --url) throws a UsageError: exit 2, as for any usage error.
+    return result.failure?.error instanceof UsageError ? EXIT.usage : EXIT.failed;
   } finally {
     dumpSecrets(o.io.env, output, offline);
     await offline?.stop();

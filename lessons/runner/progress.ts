@@ -1,5 +1,6 @@
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { writePrivateFileAtomic } from '../../src/fs/private-files.ts';
 
 /** What the learner has done: `DATA_DIR/progress.json`, `{ "completed": [1, 2] }` (the app's landing page reads it too). */
 export interface Progress {
@@ -36,7 +37,7 @@ export function readProgress(dataDir: string): Progress {
 }
 
 /**
- * Marks a lesson completed (atomically: written to a temporary file, then renamed).
+ * Marks a lesson completed (atomically and owner-only: `writePrivateFileAtomic`).
  *
  * @example
  * markCompleted('.data', 3) // { completed: [1, 2, 3] }
@@ -44,11 +45,7 @@ export function readProgress(dataDir: string): Progress {
 export function markCompleted(dataDir: string, lesson: number): Progress {
   const progress = readProgress(dataDir);
   if (!progress.completed.includes(lesson)) progress.completed = [...progress.completed, lesson].sort((a, b) => a - b);
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const path = progressPath(dataDir);
-  const temporary = `${path}.${process.pid}.tmp`;
-  writeFileSync(temporary, `${JSON.stringify(progress, null, 2)}\n`, { mode: 0o600 });
-  renameSync(temporary, path);
+  writePrivateFileAtomic(progressPath(dataDir), `${JSON.stringify(progress, null, 2)}\n`);
   return progress;
 }
 

@@ -161,6 +161,30 @@ describe('exchange formats', () => {
     expect(formatResponseForTerminal({ request, error: 'timeout' }, style)).toEqual(['✗ no response: timeout']);
   });
 
+  it('shows what the simulated Bitbucket made up (X-Lab-Note) first and prominently; the transcript keeps the header', () => {
+    const noted: HttpExchange = {
+      request,
+      response: {
+        status: 200,
+        statusText: 'OK',
+        headers: [
+          ['content-type', 'application/json'],
+          ['x-lab-note', 'the value of "state" is the mock\'s own; another invention'],
+        ],
+        body: undefined,
+      },
+    };
+    expect(formatResponseForTerminal(noted, createStyle(false))).toEqual([
+      '← 200 OK',
+      '  ⚑ made up by the simulated Bitbucket: the value of "state" is the mock\'s own',
+      '  ⚑ made up by the simulated Bitbucket: another invention',
+      '  content-type: application/json',
+    ]);
+    const coloured = formatResponseForTerminal(noted, createStyle(true));
+    expect(coloured[1], 'in colour where colour is on').toContain('\x1b[33m');
+    expect(formatExchangeAsHttp('T', noted)).toContain('# x-lab-note: the value of "state" is the mock\'s own; another invention');
+  });
+
   it('shortens a long JSON body on the terminal, naming the transcript, which keeps the body whole', () => {
     const repositories = repositoryFixtures();
     const body = JSON.stringify({ pagelen: 23, values: repositories });

@@ -1,5 +1,5 @@
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
+import { writePrivateFileAtomic } from '../../src/fs/private-files.ts';
 import { formatExchangeAsHttp, type HttpExchange } from './exchange.ts';
 
 /** The `.http` transcript of one lesson run, rewritten after each exchange so it survives a crash. */
@@ -34,7 +34,8 @@ export const TRANSCRIPT_FILE = /^lesson-\d{2}\.http$/;
 /**
  * Creates a transcript. Exchanges are kept raw in memory and redacted on every write with the
  * current secrets, so a secret registered after its exchange is still redacted in the file.
- * The file is replaced atomically (rename) and readable by its owner only.
+ * The file is replaced atomically and readable by its owner only (`writePrivateFileAtomic`: an
+ * exclusive, randomly named temporary file, then a rename), in an owner-only data directory.
  *
  * @example
  * const transcript = createTranscript({ path: transcriptPath(dataDir, 4), heading: ['Lesson 4'], redact: output.redact })
@@ -45,10 +46,7 @@ export function createTranscript(o: { path: string; heading: string[]; redact: (
   const write = () => {
     const head = o.heading.map((line) => `# ${line}`).join('\n');
     const text = o.redact([head, ...entries.map((entry) => entry.trimEnd())].join('\n\n'));
-    mkdirSync(dirname(o.path), { recursive: true, mode: 0o700 });
-    const temporary = `${o.path}.${process.pid}.tmp`;
-    writeFileSync(temporary, text.endsWith('\n') ? text : `${text}\n`, { mode: 0o600 });
-    renameSync(temporary, o.path);
+    writePrivateFileAtomic(o.path, text.endsWith('\n') ? text : `${text}\n`);
   };
   return {
     path: o.path,

@@ -4,7 +4,7 @@ import { signProductJwt } from '../../src/jwt/sign.ts';
 /**
  * The URL Bitbucket puts in a page module's `<iframe>`: the app's `baseUrl`, the module's `url`
  * with its context parameters filled in, and a JWT in `jwt=` whose qsh covers that URL
- * (protocol.md, section 4; developer.atlassian.com/cloud/bitbucket/context-parameters/).
+ * (docs/protocol.md, section 4; developer.atlassian.com/cloud/bitbucket/context-parameters/).
  */
 
 /**

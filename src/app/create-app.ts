@@ -1,7 +1,9 @@
 import express, { Router, type Express } from 'express';
 import { LESSONS_DIR } from '../../lessons/runner/manifest.ts';
+import { rateLimitPolicy } from '../bitbucket/rate-limit.ts';
 import type { Config } from '../config.ts';
 import { buildDescriptor, validateDescriptor } from '../connect/descriptor.ts';
+import { INSTALL_COMPLETE_PATH } from '../connect/install-link.ts';
 import { createTokenCache, type TokenCache } from '../oauth/token-cache.ts';
 import type { InstallationStore } from '../store/installation.ts';
 import { errorHandler, notFound } from './error-handler.ts';
@@ -11,6 +13,7 @@ import { requestLog } from './request-log.ts';
 import { descriptorRoute } from './routes/descriptor.ts';
 import { healthcheck } from './routes/healthcheck.ts';
 import { homePage } from './routes/home.ts';
+import { installComplete } from './routes/install-complete.ts';
 import { lessonNotes } from './routes/lesson-notes.ts';
 import { lifecycleRoutes } from './routes/lifecycle.ts';
 import { repoPage } from './routes/repo-page.ts';
@@ -75,6 +78,7 @@ export function createApp(deps: AppDeps): Express {
   routes.get('/', homePage({ config, store, lessonsDir, basePath }));
   routes.get('/healthcheck', healthcheck({ store, log }));
   routes.get('/atlassian-connect.json', descriptorRoute(descriptor));
+  routes.get(INSTALL_COMPLETE_PATH, installComplete({ store, basePath }));
   routes.use(lifecycleRoutes({ store, appBaseUrl: config.baseUrl, appKey: config.appKey, now, log, tokenCache }));
   routes.get(
     '/oauth-callback',
@@ -82,8 +86,11 @@ export function createApp(deps: AppDeps): Express {
       store,
       tokenCache,
       recorder,
+      log,
+      basePath,
       appBaseUrl: config.baseUrl,
       apiUrl: config.bitbucketApiUrl,
+      rateLimit: rateLimitPolicy(config.live),
       now,
       // Inside real Bitbucket the iframe needs its host script; offline there is no host to talk to.
       scripts: config.live ? [new URL('/atlassian-connect/all.js', config.bitbucketUrl).href] : [],

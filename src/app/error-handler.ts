@@ -67,8 +67,8 @@ export function errorHandler(deps: { log: SafeLogger; basePath?: string }): Erro
     if (internal) {
       const detail = error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error);
       deps.log.error(`internal error id=${requestId} code=${isLabError(error) ? error.code : '-'} ${detail}`, secrets);
-    } else if (status >= 500) {
-      deps.log.error(`upstream error id=${requestId} code=${answer.code} ${answer.message}`, secrets);
+    } else {
+      reportFailure({ res, log: deps.log, status, error: answer, requestId, secrets });
     }
     if (res.headersSent) {
       // Too late for an answer: cut the connection so the client sees a failure, not a short body.
@@ -76,11 +76,6 @@ export function errorHandler(deps: { log: SafeLogger; basePath?: string }): Erro
       return;
     }
     const message = redactText(answer.message, secrets);
-    // Bitbucket's rate limit, passed on: a client (or a person reloading) learns when to come back.
-    const retryAfterMs = (answer as { retryAfterMs?: unknown }).retryAfterMs;
-    if (status === 503 && typeof retryAfterMs === 'number' && retryAfterMs > 0) {
-      res.setHeader('Retry-After', String(Math.ceil(retryAfterMs / 1000)));
-    }
     if (wantsJson(req, res)) {
       res.status(status).json({ error: answer.code, message });
     } else {
@@ -90,6 +85,29 @@ export function errorHandler(deps: { log: SafeLogger; basePath?: string }): Erro
         .send(renderErrorPage({ status, code: answer.code, message, lesson: answer.lesson, requestId, basePath: deps.basePath ?? '' }));
     }
   };
+}
+
+/**
+ * What answering a known failure involves besides its body: a 5xx is Bitbucket failing behind the
+ * app, so it is logged (redacted, with the request id); a 503 passes on Bitbucket's rate limit as
+ * `Retry-After`, so a client (or a person reloading) learns when to come back. The error handler
+ * uses it, and so does a page that renders its own failure beside what it did before.
+ *
+ * @example reportFailure({ res, log, status: httpStatusFor(error.code, 'page') ?? 500, error, requestId })
+ */
+export function reportFailure(o: {
+  res: Response;
+  log: SafeLogger;
+  status: number;
+  error: LabError;
+  requestId: string;
+  secrets?: string[];
+}): void {
+  if (o.status >= 500) o.log.error(`upstream error id=${o.requestId} code=${o.error.code} ${o.error.message}`, o.secrets);
+  const retryAfterMs = (o.error as { retryAfterMs?: unknown }).retryAfterMs;
+  if (o.status === 503 && typeof retryAfterMs === 'number' && retryAfterMs > 0 && !o.res.headersSent) {
+    o.res.setHeader('Retry-After', String(Math.ceil(retryAfterMs / 1000)));
+  }
 }
 
 /**

@@ -7,6 +7,8 @@ describe('httpStatusFor: the one table from error codes to statuses', () => {
     for (const code of JWT_ERROR_CODES.filter((c) => c.startsWith('ERR_JWT_') || c.startsWith('ERR_QSH_'))) {
       expect(httpStatusFor(code), code).toBe(401);
     }
+    // The lifetime bound on every route that verifies a JWT.
+    for (const route of ['installed', 'uninstalled', 'page'] as const) expect(httpStatusFor('ERR_JWT_LIFETIME', route)).toBe(401);
   });
 
   it('maps the lifecycle payload errors to 400 and the authentication ones to 401', () => {

@@ -56,8 +56,9 @@ export class UnsupportedMediaTypeError extends LabError {
  * @example throw new InvalidParameterError('repoUuid', 'a repository UUID in braces, like {0f1e...}')
  */
 export class InvalidParameterError extends LabError {
-  constructor(name: string, expected: string) {
-    super('ERR_PARAM_INVALID', `The parameter "${name}" is missing or malformed: expected ${expected}.`);
+  /** @param options.lesson The lesson that explains the parameter, linked from the error page. */
+  constructor(name: string, expected: string, options: { lesson?: number } = {}) {
+    super('ERR_PARAM_INVALID', `The parameter "${name}" is missing or malformed: expected ${expected}.`, options);
   }
 }
 

@@ -28,6 +28,23 @@ describe('sanitizeLogLine', () => {
   });
 });
 
+describe('sanitizeLogLine and Unicode format characters', () => {
+  it('escapes a right-to-left override, so a line cannot disguise what it says', () => {
+    expect(sanitizeLogLine('upload name=invoice\u202Efdp.exe')).toBe('upload name=invoice\\u202efdp.exe');
+  });
+
+  it('escapes zero-width characters, the BOM, tag characters and line separators', () => {
+    expect(sanitizeLogLine('ad\u200Bmin\u200D\u2060\uFEFF|\u{E0041}|\u2028|\u2029')).toBe(
+      'ad\\u200bmin\\u200d\\u2060\\ufeff|\\u{e0041}|\\u2028|\\u2029',
+    );
+  });
+
+  it('escapes C1 controls too (U+009B is an 8-bit CSI), and keeps ordinary text', () => {
+    expect(sanitizeLogLine('a\u009B2Jb')).toBe('a\\x9b2Jb');
+    expect(sanitizeLogLine('clientKey=ari:cloud:bitbucket::app/{x}/é 認証 ✓')).toBe('clientKey=ari:cloud:bitbucket::app/{x}/é 認証 ✓');
+  });
+});
+
 describe('safeLogger', () => {
   it('sanitizes every line before the injected logger sees it', () => {
     const seen: string[] = [];

@@ -1,4 +1,5 @@
 import { redactSecret, redactText } from '../redact.ts';
+import { escapeCodePoint, neutralizeFormatCharacters } from '../text/format-characters.ts';
 
 /**
  * Where the app writes its log lines. Inject one to capture lines in tests; the default writes
@@ -27,18 +28,25 @@ export interface SafeLogger {
 /** `jwt=...`, `"sharedSecret": "..."`, `access_token=...`: secrets named by their key. */
 const NAMED_SECRET = /\b(jwt|sharedSecret|shared_secret|access_token|accessToken)(["']?\s*[:=]\s*["']?)([^\s"'&,;}]+)/g;
 
+/** C0 controls, DEL and C1 controls (U+009B is an 8-bit CSI a terminal may obey). */
+const CONTROL_CHARACTER = /\p{Cc}/gu;
+
 /**
  * Makes a line safe to log: JWT-shaped strings, the given secrets and values of secret-named keys
- * redacted, control characters escaped (a path cannot forge a second log line).
+ * redacted; control characters escaped (a path cannot forge a second log line or drive the
+ * terminal that tails the log), and so are Unicode format characters (a right-to-left override or
+ * a zero-width character cannot disguise what the line says).
  *
- * @example sanitizeLogLine('GET /x?jwt=abc.def.ghi') // 'GET /x?jwt=abc.…(11 chars)'
+ * @example
+ * sanitizeLogLine('GET /x?jwt=abc.def.ghi') // 'GET /x?jwt=abc.…(11 chars)'
+ * sanitizeLogLine('path=/a\nforged') // 'path=/a\\x0aforged'
+ * sanitizeLogLine('file=invoice\u202Etxt.exe') // 'file=invoice\\u202etxt.exe'
  */
 export function sanitizeLogLine(line: string, secrets: Iterable<string | undefined> = []): string {
-  return redactText(line, secrets)
-    .replace(NAMED_SECRET, (_match, key: string, sep: string, value: string) =>
-      value.includes('…(') ? `${key}${sep}${value}` : `${key}${sep}${redactSecret(value)}`,
-    )
-    .replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  const redacted = redactText(line, secrets).replace(NAMED_SECRET, (_match, key: string, sep: string, value: string) =>
+    value.includes('…(') ? `${key}${sep}${value}` : `${key}${sep}${redactSecret(value)}`,
+  );
+  return neutralizeFormatCharacters(redacted.replace(CONTROL_CHARACTER, escapeCodePoint));
 }
 
 /**

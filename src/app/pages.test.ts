@@ -84,7 +84,11 @@ describe('GET /: the landing page', () => {
     expect(html).toMatch(/<li value="2"><a href="\/lessons\/2">The lifecycle<\/a>/);
     expect(html).toContain('class="flow-diagram"');
     expect(html).toContain(`${TEST_BASE_URL}/atlassian-connect.json`);
-    expect(html).toContain('https://bitbucket.org/site/addons/authorize?addon_key=jwt-grant-tutorial');
+    // descriptor_uri, not addon_key (which works only for Marketplace apps), and the way back.
+    expect(html).toContain(
+      `https://bitbucket.org/site/addons/authorize?descriptor_uri=${encodeURIComponent(`${TEST_BASE_URL}/atlassian-connect.json`)}` +
+        `&amp;redirect_uri=${encodeURIComponent(`${TEST_BASE_URL}/install-complete`)}`,
+    );
     expect(html).toMatch(/Installations stored<\/th><td>1</);
     expect(html).not.toContain(SECRET);
   });

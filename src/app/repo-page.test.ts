@@ -68,7 +68,7 @@ describe('GET /oauth-callback: the JWT Authorization Grant page', () => {
     // Nothing usable leaks: not the secret, not the incoming JWT, not an access token.
     expect(html).not.toContain(SECRET);
     expect(html).not.toContain(jwt);
-    expect(issuedTokens().length).toBe(2);
+    expect(issuedTokens().length).toBe(1);
     for (const token of issuedTokens()) expect(html).not.toContain(token);
     for (const line of app!.lines) {
       expect(line).not.toContain(SECRET);
@@ -76,6 +76,49 @@ describe('GET /oauth-callback: the JWT Authorization Grant page', () => {
       for (const token of issuedTokens()) expect(line).not.toContain(token);
     }
     expect(app!.lines.some((line) => line.includes('path=/oauth-callback status=200'))).toBe(true);
+  });
+
+  it('calls the API with the token restricted to this repository, the only token it asks for', async () => {
+    const { clientKey } = await setUp();
+    const { response, html } = await loadPage({ clientKey });
+    expect(response.status).toBe(200);
+    const { state } = bitbucket!.mock;
+    // One exchange, with bitbucket_repository: no unrestricted token is ever obtained.
+    const grants = state.log.filter((entry) => entry.url.endsWith('/site/oauth2/access_token'));
+    expect(grants).toHaveLength(1);
+    expect(new URLSearchParams(grants[0]!.body).get('bitbucket_repository')).toBe(REPOSITORY.uuid);
+    // The API call carried that token: the mock's record of it says it is restricted to this repository.
+    const apiCalls = state.log.filter((entry) => entry.url.startsWith('https://api.bitbucket.org/2.0/'));
+    expect(apiCalls).toHaveLength(1);
+    const bearer = /^Bearer (.+)$/.exec(apiCalls[0]!.headers.authorization ?? '')?.[1];
+    expect(state.tokens.get(bearer ?? '')).toMatchObject({ clientKey, repository: REPOSITORY.uuid });
+    expect(html).toContain('The REST API, with the restricted token');
+    expect(html).toContain(`bitbucket_repository=${REPOSITORY.uuid}`);
+  });
+
+  it('says so when the restricted grant is refused: no fallback to a broad token, no API call', async () => {
+    const { clientKey } = await setUp();
+    bitbucket!.server.use(
+      http.post('https://bitbucket.org/site/oauth2/access_token', async ({ request }) => {
+        const form = new URLSearchParams(await request.text());
+        return form.has('bitbucket_repository')
+          ? HttpResponse.json({ error: 'invalid_request', error_description: 'Unknown repository' }, { status: 400 })
+          : HttpResponse.json({ access_token: 'broad-token-must-not-be-used-0123456789', token_type: 'bearer', expires_in: 7200, scopes: 'account repository' });
+      }),
+    );
+    const { response, html } = await loadPage({ clientKey });
+    expect(response.status).toBe(502);
+    expect(response.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(html).toContain('ERR_GRANT_REJECTED');
+    expect(html).toContain('Unknown repository');
+    expect(html).toContain('No REST call');
+    expect(html).toContain('does <strong>not</strong> fall back');
+    // What came before is still shown: the verified JWT and the grant request as sent.
+    expect(html).toContain(clientKey);
+    expect(html).toContain('POST https://bitbucket.org/site/oauth2/access_token');
+    expect(bitbucket!.mock.state.log.filter((entry) => entry.url.startsWith('https://api.bitbucket.org/'))).toHaveLength(0);
+    expect(html).not.toContain('broad-token');
+    expect(app!.lines.some((line) => line.includes('upstream error') && line.includes('ERR_GRANT_REJECTED'))).toBe(true);
   });
 
   it('may be framed by Bitbucket only, never cached, and leaks no referrer', async () => {
@@ -170,6 +213,18 @@ describe('GET /oauth-callback: refusals are readable HTML pages with the right s
     await expectErrorPage(await loadPage({ clientKey, now: () => longAgo }), 401, 'ERR_JWT_EXPIRED');
   });
 
+  it('401 ERR_JWT_LIFETIME for a current JWT that claims to live over an hour (Bitbucket signs for exactly 3600 s)', async () => {
+    const { clientKey } = await setUp();
+    const path = pagePath(REPOSITORY.uuid);
+    const load = async (expiresIn: number) => {
+      const jwt = await app!.productJwt({ clientKey, sharedSecret: SECRET, method: 'GET', url: path, expiresIn });
+      const response = await fetch(`${app!.url}${path}&jwt=${jwt}`);
+      return { response, html: await response.text() };
+    };
+    await expectErrorPage(await load(7200), 401, 'ERR_JWT_LIFETIME');
+    expect((await load(3600)).response.status).toBe(200);
+  });
+
   it('401 ERR_JWT_SIGNATURE for a JWT signed with another secret', async () => {
     const { clientKey } = await setUp();
     await expectErrorPage(await loadPage({ clientKey, secret: 'some-other-secret-0123456789abcdef' }), 401, 'ERR_JWT_SIGNATURE');
@@ -189,9 +244,21 @@ describe('GET /oauth-callback: refusals are readable HTML pages with the right s
     expect(bitbucket!.mock.state.counts.exchanges).toBe(0);
   });
 
-  it('404 ERR_API_NOT_FOUND for a repository the installation cannot see', async () => {
+  it('404 ERR_API_NOT_FOUND when the API does not find the repository', async () => {
     const { clientKey } = await setUp();
-    await expectErrorPage(await loadPage({ clientKey, repoUuid: '{00000000-0000-4000-8000-0000000000ff}' }), 404, 'ERR_API_NOT_FOUND');
+    bitbucket!.server.use(
+      http.get('https://api.bitbucket.org/2.0/repositories/:workspace/:repo', () =>
+        HttpResponse.json({ type: 'error', error: { message: 'Repository not found' } }, { status: 404 }),
+      ),
+    );
+    await expectErrorPage(await loadPage({ clientKey }), 404, 'ERR_API_NOT_FOUND');
+  });
+
+  it('502 ERR_GRANT_REJECTED, as a page that says why, for a repository the mock does not know', async () => {
+    const { clientKey } = await setUp();
+    const result = await loadPage({ clientKey, repoUuid: '{00000000-0000-4000-8000-0000000000ff}' });
+    await expectErrorPage(result, 502, 'ERR_GRANT_REJECTED');
+    expect(result.html).toContain('No REST call');
   });
 
   it('503 ERR_RATE_LIMITED with Retry-After when the token endpoint rate-limits the app', async () => {
@@ -206,11 +273,27 @@ describe('GET /oauth-callback: refusals are readable HTML pages with the right s
     expect(result.response.headers.get('retry-after')).toBe('120');
   });
 
+  it('offline, waits out Bitbucket\'s 429 (no Retry-After) for a moment and shows the repository', async () => {
+    const { clientKey } = await setUp('rate-limited');
+    const { response } = await loadPage({ clientKey });
+    expect(response.status).toBe(200);
+    // The offline policy (src/bitbucket/rate-limit.ts): one short wait, then the call again.
+    expect(bitbucket!.mock.state.log.filter((entry) => entry.endpoint.startsWith('GET')).map((entry) => entry.status)).toEqual([429, 200]);
+  });
+
+  it('live, answers a REST 429 at once with 503 ERR_RATE_LIMITED: the live wait (minutes) does not fit a page', async () => {
+    const { clientKey } = await setUp('rate-limited', { LIVE: '1' });
+    const result = await loadPage({ clientKey });
+    await expectErrorPage(result, 503, 'ERR_RATE_LIMITED');
+    // Not repeated: the mock's 429 is one-off, so a repeat would have shown the repository.
+    expect(bitbucket!.mock.state.log.filter((entry) => entry.endpoint.startsWith('GET')).map((entry) => entry.status)).toEqual([429]);
+  });
+
   it('502 ERR_GRANT_UNAUTHORIZED_CLIENT when the token endpoint refuses, with the lesson to read', async () => {
     const { clientKey } = await setUp();
     bitbucket!.server.use(
       http.post('https://bitbucket.org/site/oauth2/access_token', () =>
-        HttpResponse.json({ error: 'unauthorized_client', error_description: 'Requests must be authenticated using OAuth client credentials' }, { status: 401 }),
+        HttpResponse.json({ error: 'unauthorized_client', error_description: 'Requests must be authenticated using OAuth client credentials' }, { status: 400 }),
       ),
     );
     const result = await loadPage({ clientKey });

@@ -3,6 +3,7 @@ import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createBitbucketClient, encodePathSegment } from './client.ts';
 import type { BitbucketClientOptions, RequestAttempt } from './client.ts';
+import { RATE_LIMIT_POLICIES, rateLimitPolicy } from './rate-limit.ts';
 
 const API = 'https://api.bitbucket.example';
 const NOW = Date.parse('2026-03-01T12:00:00Z');
@@ -24,11 +25,21 @@ function tokens() {
   return { calls, token };
 }
 
-/** A sleep that records its delays and returns at once: no real time passes. */
+/** More delays than any bounded retry policy here asks for: a client past it is looping. */
+const MAX_FAKE_SLEEPS = 20;
+
+/**
+ * A sleep that records its delays and returns at once: no real time passes. Past
+ * {@link MAX_FAKE_SLEEPS} it throws, so a client that retries without bound fails the test at
+ * once instead of spinning until the test times out.
+ */
 function sleeps() {
   const delays: number[] = [];
   const sleep = async (ms: number) => {
     delays.push(ms);
+    if (delays.length > MAX_FAKE_SLEEPS) {
+      throw new Error(`the client slept ${delays.length} times (${delays.slice(0, 5).join(', ')}, ...): a retry without bound`);
+    }
   };
   return { delays, sleep };
 }
@@ -192,11 +203,84 @@ describe('createBitbucketClient: 401 and refresh', () => {
   });
 });
 
-describe('createBitbucketClient: rate limits and retries', () => {
-  it('honours Retry-After seconds on a 429, then succeeds', async () => {
+/** Bitbucket's 429 as captured (Jenkins Bitbucket branch source plugin, PR 414): text/plain, no Retry-After. */
+const bitbucket429 = () =>
+  new HttpResponse('Rate limit for this resource has been exceeded', { status: 429, headers: { 'Content-Type': 'text/plain' } });
+
+describe('createBitbucketClient: rate limits (docs/protocol.md section 8: 429, text/plain, no Retry-After)', () => {
+  it('backs off on its own after a 429 without Retry-After, then succeeds', async () => {
+    const auth = answers(`${API}/2.0/user`, bitbucket429, () => HttpResponse.json({ ok: 1 }));
+    const { bitbucket, delays } = client({ rateLimit: RATE_LIMIT_POLICIES.offline });
+    await expect(bitbucket.get('/2.0/user')).resolves.toEqual({ ok: 1 });
+    expect(delays).toEqual([175]); // the 100 ms floor plus half of the 150 ms up to the 250 ms ceiling
+    expect(auth).toEqual(['Bearer token-1', 'Bearer token-1']);
+  });
+
+  it('live: waits minutes, not seconds, growing per repeat within the total cap, then ERR_RATE_LIMITED', async () => {
+    const auth = answers(`${API}/2.0/user`, bitbucket429);
+    const { bitbucket, delays } = client({ rateLimit: rateLimitPolicy(true) });
+    const error = await bitbucket.get('/2.0/user').catch((e: unknown) => e);
+    expect(delays).toEqual([45_000, 75_000, 135_000]); // floors of 30 s, ceilings of 1, 2 and 4 min, random 0.5
+    expect(delays.reduce((a, b) => a + b)).toBeLessThanOrEqual(RATE_LIMIT_POLICIES.live.maxTotalMs);
+    expect(auth).toHaveLength(4);
+    expect(error).toMatchObject({
+      code: 'ERR_RATE_LIMITED',
+      status: 429,
+      retryAfterMs: undefined,
+      serverText: 'Rate limit for this resource has been exceeded',
+    });
+    expect((error as Error).message).toContain('no Retry-After');
+    expect((error as Error).message).toContain('repeated the call 3 times, waiting 4.3 min in all');
+    expect((error as Error).message).toContain('1,000 an hour');
+  });
+
+  it('defaults to the live policy, the safe one against real Bitbucket', async () => {
+    answers(`${API}/2.0/user`, bitbucket429, () => HttpResponse.json({}));
+    const { bitbucket, delays } = client();
+    await bitbucket.get('/2.0/user');
+    expect(delays).toEqual([45_000]);
+  });
+
+  it('offline: 100 to 500 ms per wait, whatever the jitter', async () => {
+    for (const random of [0, 0.999_999]) {
+      answers(`${API}/2.0/user`, bitbucket429);
+      const { bitbucket, delays } = client({ rateLimit: rateLimitPolicy(false), random: () => random });
+      await expect(bitbucket.get('/2.0/user')).rejects.toMatchObject({ code: 'ERR_RATE_LIMITED' });
+      expect(delays).toHaveLength(RATE_LIMIT_POLICIES.offline.maxRetries);
+      for (const ms of delays) {
+        expect(ms).toBeGreaterThanOrEqual(100);
+        expect(ms).toBeLessThanOrEqual(500);
+      }
+    }
+  });
+
+  it('stops before a wait that would pass maxTotalMs', async () => {
+    const auth = answers(`${API}/2.0/user`, bitbucket429);
+    const policy = { ...RATE_LIMIT_POLICIES.offline, maxRetries: 10, maxTotalMs: 500 };
+    const { bitbucket, delays } = client({ rateLimit: policy });
+    await expect(bitbucket.get('/2.0/user')).rejects.toMatchObject({ code: 'ERR_RATE_LIMITED' });
+    expect(delays).toEqual([175, 300]); // a third wait (300 again, at the 500 ms ceiling) would make 775 > 500
+    expect(auth).toHaveLength(3);
+  });
+
+  it('does not count 429s against retry.maxRetries, nor 5xx against rateLimit.maxRetries', async () => {
+    answers(
+      `${API}/2.0/user`,
+      bitbucket429,
+      () => errorBody('Something went wrong', 500),
+      bitbucket429,
+      () => errorBody('Something went wrong', 500),
+      () => HttpResponse.json({ ok: true }),
+    );
+    const { bitbucket, delays } = client({ retry: { maxRetries: 2 }, rateLimit: { ...RATE_LIMIT_POLICIES.offline, maxRetries: 2 } });
+    await expect(bitbucket.get('/2.0/user')).resolves.toEqual({ ok: true });
+    expect(delays).toHaveLength(4);
+  });
+
+  it('still honours Retry-After seconds if a 429 ever carries one', async () => {
     const auth = answers(
       `${API}/2.0/user`,
-      () => HttpResponse.json({ type: 'error', error: { message: 'Rate limit exceeded' } }, { status: 429, headers: { 'Retry-After': '7' } }),
+      () => new HttpResponse('Rate limit for this resource has been exceeded', { status: 429, headers: { 'Retry-After': '7' } }),
       () => HttpResponse.json({ ok: 1 }),
     );
     const { bitbucket, delays } = client();
@@ -217,32 +301,45 @@ describe('createBitbucketClient: rate limits and retries', () => {
     expect(delays).toEqual([42_000]);
   });
 
-  it('falls back to backoff for a 429 without Retry-After', async () => {
-    answers(`${API}/2.0/user`, () => new HttpResponse(null, { status: 429 }), () => HttpResponse.json({}));
-    const { bitbucket, delays } = client();
-    await bitbucket.get('/2.0/user');
-    expect(delays).toEqual([125]); // random 0.5 of the 250 ms ceiling
-  });
-
-  it('fails at once with ERR_RATE_LIMITED when Retry-After is beyond maxRetryAfterMs', async () => {
+  it('fails at once with ERR_RATE_LIMITED when Retry-After is beyond rateLimit.maxRetryAfterMs', async () => {
     const auth = answers(`${API}/2.0/user`, () =>
       HttpResponse.json({ type: 'error', error: { message: 'Rate limit exceeded' } }, { status: 429, headers: { 'Retry-After': '3600' } }),
     );
     const { bitbucket, delays } = client();
     const error = await bitbucket.get('/2.0/user').catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'ERR_RATE_LIMITED', status: 429, retryAfterMs: 3_600_000, serverText: 'Rate limit exceeded' });
+    expect((error as Error).message).toContain('longer than this client waits');
     expect(delays).toEqual([]);
     expect(auth).toHaveLength(1);
   });
 
-  it('gives ERR_RATE_LIMITED once the retries are spent', async () => {
+  it('gives ERR_RATE_LIMITED once the 429 repeats are spent', async () => {
     const auth = answers(`${API}/2.0/user`, () => new HttpResponse(null, { status: 429, headers: { 'Retry-After': '1' } }));
-    const { bitbucket, delays } = client({ retry: { maxRetries: 2 } });
+    const { bitbucket, delays } = client({ rateLimit: { ...RATE_LIMIT_POLICIES.live, maxRetries: 2 } });
     await expect(bitbucket.get('/2.0/user')).rejects.toMatchObject({ code: 'ERR_RATE_LIMITED', retryAfterMs: 1_000 });
     expect(delays).toEqual([1_000, 1_000]);
     expect(auth).toHaveLength(3);
   });
 
+  it('refuses a rate-limit policy a timer cannot hold', () => {
+    expect(() => client({ rateLimit: { ...RATE_LIMIT_POLICIES.live, maxRetryAfterMs: 2 ** 31 } })).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_OPTION', message: expect.stringContaining('rateLimit.maxRetryAfterMs') }),
+    );
+    expect(() => client({ rateLimit: { ...RATE_LIMIT_POLICIES.live, maxRetries: -1 } })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_OPTION' }));
+  });
+});
+
+describe('createBitbucketClient: the fake sleep of these tests', () => {
+  it('fails fast when a client retries without bound, instead of hanging the run', async () => {
+    answers(`${API}/2.0/user`, bitbucket429);
+    const unbounded = { ...RATE_LIMIT_POLICIES.offline, maxRetries: 1_000_000, maxTotalMs: Number.MAX_SAFE_INTEGER };
+    const { bitbucket, delays } = client({ rateLimit: unbounded });
+    await expect(bitbucket.get('/2.0/user')).rejects.toThrow(/retry without bound/);
+    expect(delays).toHaveLength(MAX_FAKE_SLEEPS + 1);
+  });
+});
+
+describe('createBitbucketClient: retries', () => {
   it('retries a 500 after a jittered backoff, then succeeds', async () => {
     answers(`${API}/2.0/user`, () => errorBody('Something went wrong', 500), () => HttpResponse.json({ ok: true }));
     const { bitbucket, delays, requests } = client();
@@ -313,7 +410,7 @@ describe('createBitbucketClient: rate limits and retries', () => {
   });
 
   it('refuses retry options a timer cannot hold', () => {
-    expect(() => client({ retry: { maxRetryAfterMs: 2 ** 31 } })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_OPTION' }));
+    expect(() => client({ retry: { maxDelayMs: 2 ** 31 } })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_OPTION' }));
     expect(() => client({ retry: { maxRetries: -1 } })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_OPTION' }));
   });
 });

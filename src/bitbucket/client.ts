@@ -9,6 +9,7 @@ import type { SentResponse } from '../http/send.ts';
 import { quoteServerText } from '../http/server-text.ts';
 import { sleep as defaultSleep } from '../http/sleep.ts';
 import type { TokenProvider } from '../oauth/token-cache.ts';
+import { RATE_LIMIT_POLICIES, type RateLimitPolicy } from './rate-limit.ts';
 import type { ApiErrorDetails } from './errors.ts';
 import {
   ApiError,
@@ -20,7 +21,7 @@ import {
 } from './errors.ts';
 
 /**
- * A small client for Bitbucket's REST API 2.0 (protocol.md, section 8), authenticated with the
+ * A small client for Bitbucket's REST API 2.0 (docs/protocol.md, section 8), authenticated with the
  * access token of the JWT grant: `Authorization: Bearer <token>`.
  */
 
@@ -32,19 +33,17 @@ import {
 export type Query = Record<string, string | number | undefined>;
 
 /**
- * When and how long the client retries.
+ * When and how long the client retries a failure that is not a rate limit (see `rateLimit` for 429).
  *
- * @example createBitbucketClient({ apiUrl, token, retry: { maxRetries: 5, maxRetryAfterMs: 120_000 } })
+ * @example createBitbucketClient({ apiUrl, token, retry: { maxRetries: 5, maxDelayMs: 4_000 } })
  */
 export interface RetryOptions {
-  /** Retries after 5xx, network errors, 429 and one timeout, together; default 3. */
+  /** Retries after 5xx, network errors and one timeout, together; default 3. */
   maxRetries?: number;
   /** Ceiling of the first backoff delay; default 250. */
   baseDelayMs?: number;
   /** No backoff delay exceeds this; default 8 000. */
   maxDelayMs?: number;
-  /** A 429 asking to wait longer than this fails at once with ERR_RATE_LIMITED; default 60 000. */
-  maxRetryAfterMs?: number;
 }
 
 /**
@@ -78,6 +77,11 @@ export interface BitbucketClientOptions {
   /** Deadline of each attempt, in milliseconds; default 10 000. */
   timeoutMs?: number;
   retry?: RetryOptions;
+  /**
+   * How 429s are waited out: `rateLimitPolicy(config.live)` (src/bitbucket/rate-limit.ts). Default
+   * the live policy (minutes), the safe one against real Bitbucket.
+   */
+  rateLimit?: RateLimitPolicy;
   /** Waits between retries; default a real, abortable timer. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** For backoff jitter; default `Math.random`. */
@@ -148,10 +152,13 @@ export function encodePathSegment(segment: string): string {
  *
  * - A 401 triggers one token refresh (`token({ refresh: true })`) and one retry; a second 401 is
  *   `ERR_API_UNAUTHORIZED`.
- * - 5xx answers, network errors and 429s are retried, at most `retry.maxRetries` times in all:
- *   429 after its `Retry-After` (seconds or an HTTP date; beyond `maxRetryAfterMs` it fails at
- *   once), the others after exponential backoff with full jitter. Then `ERR_SERVER`,
- *   `ERR_NETWORK` or `ERR_RATE_LIMITED`.
+ * - 5xx answers and network errors are retried after exponential backoff with full jitter, at
+ *   most `retry.maxRetries` times in all; then `ERR_SERVER` or `ERR_NETWORK`.
+ * - A 429 is waited out as `rateLimit` says (src/bitbucket/rate-limit.ts): after its
+ *   `Retry-After` when it has one (seconds or an HTTP date; beyond `maxRetryAfterMs`, at once
+ *   `ERR_RATE_LIMITED`), otherwise after the policy's own backoff, which is what Bitbucket's
+ *   captured 429s call for (they carry none). At most `rateLimit.maxRetries` repeats and
+ *   `rateLimit.maxTotalMs` of waiting for one call; then `ERR_RATE_LIMITED`.
  * - A timeout (`ERR_TIMEOUT`) is retried once: every call is a GET, so repeating it is safe, and a
  *   single stall is common; two in a row mean waiting longer would not help.
  * - Other errors: `ERR_API_NOT_FOUND` (404), `ERR_API` (quoting Bitbucket's `error.message` and
@@ -176,11 +183,18 @@ export function createBitbucketClient(o: BitbucketClientOptions): BitbucketClien
   const fetchFn = o.fetch ?? fetch;
   const timeoutMs = checkTimeoutMs(o.timeoutMs ?? DEFAULT_TIMEOUT_MS, 'timeoutMs');
   const maxRetries = count(o.retry?.maxRetries ?? 3, 'retry.maxRetries');
-  const maxRetryAfterMs = count(o.retry?.maxRetryAfterMs ?? 60_000, 'retry.maxRetryAfterMs', MAX_TIMER_MS);
+  const random = o.random ?? Math.random;
   const policy: BackoffPolicy = {
     baseDelayMs: count(o.retry?.baseDelayMs ?? 250, 'retry.baseDelayMs', MAX_TIMER_MS),
     maxDelayMs: count(o.retry?.maxDelayMs ?? 8_000, 'retry.maxDelayMs', MAX_TIMER_MS),
-    random: o.random ?? Math.random,
+    random,
+  };
+  const rateLimit = checkRateLimit(o.rateLimit ?? RATE_LIMIT_POLICIES.live);
+  const rateLimitBackoff: BackoffPolicy = {
+    baseDelayMs: rateLimit.firstDelayMs,
+    maxDelayMs: rateLimit.maxDelayMs,
+    minDelayMs: rateLimit.minDelayMs,
+    random,
   };
   const sleep = o.sleep ?? defaultSleep;
   const now = o.now ?? Date.now;
@@ -216,6 +230,8 @@ export function createBitbucketClient(o: BitbucketClientOptions): BitbucketClien
     let url = start;
     let attempt = 0;
     let retries = 0;
+    let rateLimitRetries = 0;
+    let rateLimitWaitedMs = 0;
     let redirects = 0;
     let refreshed = false;
     let refreshNow = false;
@@ -273,18 +289,22 @@ export function createBitbucketClient(o: BitbucketClientOptions): BitbucketClien
       }
       if (status === 429) {
         const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), now());
-        if (retries < maxRetries && (retryAfterMs === undefined || retryAfterMs <= maxRetryAfterMs)) {
-          await pause(retryAfterMs ?? backoffDelay(retries, policy), signal, target);
-          retries += 1;
+        const waitMs = retryAfterMs ?? backoffDelay(rateLimitRetries, rateLimitBackoff);
+        const allowed =
+          rateLimitRetries < rateLimit.maxRetries &&
+          (retryAfterMs === undefined || retryAfterMs <= rateLimit.maxRetryAfterMs) &&
+          rateLimitWaitedMs + waitMs <= rateLimit.maxTotalMs;
+        if (allowed) {
+          await pause(waitMs, signal, target);
+          rateLimitRetries += 1;
+          rateLimitWaitedMs += waitMs;
           continue;
         }
         throw new RateLimitedError({
           target,
           retryAfterMs,
           serverText: errorDetails(response, target, secrets).serverText,
-          hint:
-            'Bitbucket counts calls in rolling one-hour windows; wait, then make fewer calls (pagelen: 100 ' +
-            'fetches 10 times fewer pages), or raise retry.maxRetryAfterMs to wait it out.',
+          hint: rateLimitHint({ retryAfterMs, policy: rateLimit, repeats: rateLimitRetries, waitedMs: rateLimitWaitedMs }),
           lesson: LESSON,
         });
       }
@@ -348,6 +368,37 @@ export function createBitbucketClient(o: BitbucketClientOptions): BitbucketClien
       const first = buildUrl(path, { ...opts.query, pagelen });
       return pages<T>(first, opts.signal, maxPages);
     },
+  };
+}
+
+/** Why the client stopped waiting out a 429, and what to do. */
+function rateLimitHint(o: { retryAfterMs: number | undefined; policy: RateLimitPolicy; repeats: number; waitedMs: number }): string {
+  const why =
+    o.retryAfterMs !== undefined && o.retryAfterMs > o.policy.maxRetryAfterMs
+      ? `That is longer than this client waits (rateLimit.maxRetryAfterMs, ${formatWait(o.policy.maxRetryAfterMs)}).`
+      : `The client repeated the call ${o.repeats} time${o.repeats === 1 ? '' : 's'}, waiting ${formatWait(o.waitedMs)} in all, and stops there (its rateLimit policy).`;
+  return (
+    `${why} Bitbucket counts calls in rolling one-hour windows (1,000 an hour for a Connect app): wait some minutes, ` +
+    'then make fewer calls (pagelen: 100 fetches 10 times fewer pages).'
+  );
+}
+
+/** `450 ms`, `2.5 s`, `4 min`. */
+function formatWait(ms: number): string {
+  if (ms < 1000) return `${ms} ms`;
+  if (ms < 120_000) return `${Math.round(ms / 100) / 10} s`;
+  return `${Math.round(ms / 6_000) / 10} min`;
+}
+
+/** Every field of a rate-limit policy is a whole number a timer can hold. */
+function checkRateLimit(policy: RateLimitPolicy): RateLimitPolicy {
+  return {
+    maxRetries: count(policy.maxRetries, 'rateLimit.maxRetries'),
+    firstDelayMs: count(policy.firstDelayMs, 'rateLimit.firstDelayMs', MAX_TIMER_MS),
+    minDelayMs: count(policy.minDelayMs, 'rateLimit.minDelayMs', MAX_TIMER_MS),
+    maxDelayMs: count(policy.maxDelayMs, 'rateLimit.maxDelayMs', MAX_TIMER_MS),
+    maxTotalMs: count(policy.maxTotalMs, 'rateLimit.maxTotalMs'),
+    maxRetryAfterMs: count(policy.maxRetryAfterMs, 'rateLimit.maxRetryAfterMs', MAX_TIMER_MS),
   };
 }
 

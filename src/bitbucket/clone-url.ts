@@ -2,7 +2,7 @@ import { normaliseBaseUrl } from '../http/base-url.ts';
 import { InvalidOptionError } from '../http/errors.ts';
 
 /**
- * Git over HTTPS with the JWT grant's access token (protocol.md, section 2): the user name is the
+ * Git over HTTPS with the JWT grant's access token (docs/protocol.md, section 2): the user name is the
  * fixed word `x-token-auth`, the password is the token.
  */
 

@@ -22,7 +22,7 @@ function descriptorWith(changes: Partial<Record<keyof Descriptor, unknown>>): Re
 }
 
 describe('buildDescriptor', () => {
-  it('builds the descriptor of protocol.md section 7', () => {
+  it('builds the descriptor of docs/protocol.md section 7', () => {
     expect(buildDescriptor(BASE)).toEqual({
       key: 'jwt-grant-tutorial',
       name: 'JWT Grant Tutorial',
@@ -101,7 +101,7 @@ describe('validateDescriptor', () => {
     expect(error.code).toBe('ERR_DESCRIPTOR_INVALID');
     expect(error.lesson).toBe(1);
     expect(error.problems).toEqual([
-      expect.stringMatching(/^key: "bad key" is not a valid app key: use 1 to 80 letters/),
+      expect.stringMatching(/^key: "bad key" is not an app key this lab accepts: use 1 to 80 letters.*Bitbucket documents none/),
       expect.stringMatching(/^scopes\[0\]: "repositories" is not a Bitbucket scope/),
       'contexts: is missing; add "contexts": ["account"]',
     ]);
@@ -118,7 +118,6 @@ describe('validateDescriptor', () => {
       'baseUrl: is missing; e.g. "baseUrl": "https://abc.ngrok.app"',
       'authentication: is missing; add "authentication": {"type": "jwt"}',
       expect.stringMatching(/^lifecycle: is missing; add "lifecycle"/),
-      expect.stringMatching(/^scopes: is missing; list what the app needs/),
       'contexts: is missing; add "contexts": ["account"]',
       expect.stringMatching(/^modules: is missing/),
     ]);
@@ -126,7 +125,7 @@ describe('validateDescriptor', () => {
 
   describe('key', () => {
     it.each(['bad key', 'a/b', '', 'k'.repeat(81)])('refuses %j', (key) => {
-      expect(problemsOf(descriptorWith({ key }))).toEqual([expect.stringMatching(/^key: .* is not a valid app key/)]);
+      expect(problemsOf(descriptorWith({ key }))).toEqual([expect.stringMatching(/^key: .* is not an app key this lab accepts/)]);
     });
 
     it.each(['jwt-grant-tutorial', 'com.example.app_1', 'k'.repeat(80)])('accepts %j', (key) => {
@@ -181,6 +180,18 @@ describe('validateDescriptor', () => {
       const [problem] = problemsOf(descriptorWith({ scopes: ['account', 'repository', 'banana'] }));
       expect(problem).toMatch(/^scopes\[2\]: "banana" is not a Bitbucket scope/);
       for (const scope of KNOWN_SCOPES) expect(problem).toContain(scope);
+    });
+
+    it('reads a descriptor without scopes as Bitbucket does: it asks for every scope', () => {
+      const { scopes: _left, ...withoutScopes } = buildDescriptor(BASE);
+      expect(validateDescriptor(withoutScopes, { live: true }).scopes).toEqual(KNOWN_SCOPES);
+      expect(withoutScopes).not.toHaveProperty('scopes');
+    });
+
+    it('still refuses scopes that are not a list, with what to write', () => {
+      expect(problemsOf(descriptorWith({ scopes: 'repository' }))).toEqual([
+        expect.stringMatching(/^scopes: .*list what the app needs, e\.g\. "scopes": \["account", "repository"\] \(leaving it out asks for every scope\)/),
+      ]);
     });
 
     it('accepts every known scope', () => {

@@ -1,13 +1,20 @@
 import { z } from 'zod';
 import { DescriptorError } from './errors.ts';
 import { formatPath, hintFrom, problemMessage, refineWith, toProblems } from './problems.ts';
-import { KNOWN_SCOPES, missingContextScopes, suggestScope } from './scopes.ts';
+import { grantedScopes, KNOWN_SCOPES, missingContextScopes, suggestScope } from './scopes.ts';
 
 export { KNOWN_SCOPES } from './scopes.ts';
 
 /**
+ * The scopes of the lab's descriptor unless told otherwise: enough to read repositories.
+ *
+ * @example buildDescriptor({ appKey, baseUrl }).scopes // ['account', 'repository']
+ */
+export const DEFAULT_SCOPES: readonly string[] = Object.freeze(['account', 'repository']);
+
+/**
  * The app descriptor, `atlassian-connect.json`: what Bitbucket reads to install the app
- * (protocol.md, section 7). Every URL in it but `baseUrl` is relative: Bitbucket prepends `baseUrl`.
+ * (docs/protocol.md, section 7). Every URL in it but `baseUrl` is relative: Bitbucket prepends `baseUrl`.
  *
  * @example
  * const descriptor: Descriptor = buildDescriptor(config)
@@ -74,7 +81,12 @@ export interface DescriptorModules {
   [kind: string]: unknown;
 }
 
-/** The same rule `loadConfig` applies to APP_KEY, so a configured key always validates here. */
+/**
+ * This lab's own rule for app keys, the same `loadConfig` applies to APP_KEY (so a configured key
+ * always validates here). Bitbucket's descriptor reference says only "a unique text string"
+ * (docs/protocol.md, section 7): these characters are safe in the URLs, client keys and JWT claims
+ * a key ends up in, and 80 keeps a client key well within what the store holds.
+ */
 const APP_KEY_PATTERN = /^[A-Za-z0-9._-]{1,80}$/;
 /** Module keys: what Connect keeps unchanged (it rewrites other characters to dashes). */
 const MODULE_KEY_PATTERN = /^[A-Za-z0-9_-]{1,100}$/;
@@ -172,7 +184,7 @@ function descriptorSchema(live: boolean) {
         refineWith((key) =>
           APP_KEY_PATTERN.test(key)
             ? []
-            : [`${quote(key)} is not a valid app key: use 1 to 80 letters, digits, ".", "-" or "_"`],
+            : [`${quote(key)} is not an app key this lab accepts: use 1 to 80 letters, digits, ".", "-" or "_" (the lab's own rule; Bitbucket documents none)`],
         ),
       ),
     name: text(255),
@@ -192,7 +204,8 @@ function descriptorSchema(live: boolean) {
     baseUrl: z.string().superRefine(refineWith((value) => baseUrlProblems(value, live))),
     authentication: z.looseObject({ type: z.literal('jwt') }),
     lifecycle: z.looseObject({ installed: relativeUrl, uninstalled: relativeUrl }),
-    scopes: z.array(z.string().superRefine(refineWith(scopeProblems))),
+    // Left out, Bitbucket grants every scope (docs/protocol.md, section 8): see validateDescriptor.
+    scopes: z.array(z.string().superRefine(refineWith(scopeProblems))).optional(),
     contexts: z.array(z.string().superRefine(refineWith(contextProblems))).min(1, 'is empty'),
     modules: z.looseObject({
       repoPages: z.array(pageModule(true)).optional(),
@@ -319,7 +332,8 @@ export function validateDescriptor(descriptor: unknown, options: { live: boolean
   if (!result.success || problems.length > 0) {
     throw new DescriptorError(problems);
   }
-  return result.data;
+  // A descriptor without `scopes` asks for all of them: the typed result says so explicitly.
+  return { ...result.data, scopes: grantedScopes(result.data.scopes) };
 }
 
 /**
@@ -329,7 +343,7 @@ export function validateDescriptor(descriptor: unknown, options: { live: boolean
  *
  * @param options.appKey The app key (config `appKey`).
  * @param options.baseUrl The app's public base URL (config `baseUrl`), without a trailing slash.
- * @param options.scopes Defaults to `['account', 'repository']`: enough to read repositories.
+ * @param options.scopes Defaults to `DEFAULT_SCOPES` (`["account", "repository"]`): enough to read repositories.
  * @throws {DescriptorError} `ERR_DESCRIPTOR_INVALID` when an option makes the descriptor invalid.
  *
  * @example
@@ -354,7 +368,7 @@ export function buildDescriptor(options: {
     baseUrl: options.baseUrl,
     authentication: { type: 'jwt' },
     lifecycle: { installed: '/installed', uninstalled: '/uninstalled' },
-    scopes: [...(options.scopes ?? ['account', 'repository'])],
+    scopes: [...(options.scopes ?? DEFAULT_SCOPES)],
     contexts: ['account'],
     modules: {
       repoPages: [

@@ -40,7 +40,7 @@ export class DescriptorError extends LabError {
 }
 
 /**
- * A lifecycle request body is not the payload Bitbucket sends (protocol.md, section 6).
+ * A lifecycle request body is not the payload Bitbucket sends (docs/protocol.md, section 6).
  * `problems` lists every field problem, each as `path: what is wrong, what to do`. Never holds a
  * field's value, so a secret in a malformed payload cannot leak through it.
  *

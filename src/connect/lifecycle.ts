@@ -14,7 +14,7 @@ import {
 import { hintFrom, problemMessage, refineWith, toProblems } from './problems.ts';
 
 /**
- * The `installed` and `uninstalled` lifecycle calls (protocol.md, sections 4 and 6), without a web
+ * The `installed` and `uninstalled` lifecycle calls (docs/protocol.md, sections 4 and 6), without a web
  * framework: the Express app and the lessons both mount these.
  *
  * Anyone can POST to these URLs, so every call must carry Bitbucket's JWT (`Authorization: JWT`),

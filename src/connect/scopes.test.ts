@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { KNOWN_SCOPES, missingContextScopes, suggestScope } from './scopes.ts';
 
 describe('KNOWN_SCOPES', () => {
-  it('is the list of protocol.md section 7, and cannot be changed at run time', () => {
+  it('is the list of docs/protocol.md section 7, and cannot be changed at run time', () => {
     expect(KNOWN_SCOPES).toEqual(
       'account account:write repository repository:write repository:admin repository:delete pullrequest pullrequest:write issue issue:write wiki webhook snippet snippet:write email project project:admin pipeline pipeline:write pipeline:variable runner runner:write'.split(
         ' ',

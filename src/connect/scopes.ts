@@ -1,5 +1,5 @@
 /**
- * The scope names a Connect descriptor may declare (protocol.md, section 7). Bitbucket rejects the
+ * The scope names a Connect descriptor may declare (docs/protocol.md, section 7). Bitbucket rejects the
  * whole descriptor, and so the install, when one scope is unknown.
  *
  * @example KNOWN_SCOPES.includes('repository') // true
@@ -28,6 +28,19 @@ export const KNOWN_SCOPES: readonly string[] = Object.freeze([
   'runner',
   'runner:write',
 ]);
+
+/**
+ * The scopes Bitbucket grants an app for its descriptor's `scopes`: the list as declared, or, for
+ * a descriptor that names none, **every** scope (docs/protocol.md sections 7 and 8, [K]
+ * developer.atlassian.com/cloud/bitbucket/bitbucket-cloud-rest-api-scopes).
+ *
+ * @example
+ * grantedScopes(['account', 'repository']) // ['account', 'repository']
+ * grantedScopes(undefined).length          // KNOWN_SCOPES.length
+ */
+export function grantedScopes(declared: readonly string[] | undefined): string[] {
+  return [...(declared ?? KNOWN_SCOPES)];
+}
 
 /** Levenshtein distance, small strings only (scope names), so the plain O(n·m) table is fine. */
 function editDistance(a: string, b: string): number {

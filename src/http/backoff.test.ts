@@ -23,3 +23,23 @@ describe('backoffDelay', () => {
     );
   });
 });
+
+describe('backoffDelay with a floor', () => {
+  it('never waits less than minDelayMs, and still spreads up to the ceiling', () => {
+    const policy = { baseDelayMs: 60_000, maxDelayMs: 240_000, minDelayMs: 30_000 };
+    expect(backoffDelay(0, { ...policy, random: () => 0 })).toBe(30_000);
+    expect(backoffDelay(0, { ...policy, random: () => 0.5 })).toBe(45_000);
+    expect(backoffDelay(2, { ...policy, random: () => 0.999_999 })).toBe(239_999);
+  });
+
+  it('stays within [min(floor, ceiling), ceiling] whatever random returns', () => {
+    fc.assert(
+      fc.property(fc.nat(60), fc.nat(10_000), fc.nat(100_000), fc.nat(200_000), fc.double({ noNaN: true }), (retry, base, max, min, r) => {
+        const ceiling = Math.min(max, base * 2 ** retry);
+        const delay = backoffDelay(retry, { baseDelayMs: base, maxDelayMs: max, minDelayMs: min, random: () => r });
+        expect(delay).toBeGreaterThanOrEqual(Math.floor(Math.min(min, ceiling)));
+        expect(delay).toBeLessThanOrEqual(ceiling);
+      }),
+    );
+  });
+});

@@ -13,6 +13,7 @@ const samples: LabError[] = [
   new errors.JwtSignatureError('client-key'),
   new errors.JwtExpiredError({ exp: 1_700_000_000, now: 1_700_000_100, leewaySeconds: 30 }),
   new errors.JwtNotYetValidError({ claim: 'iat', validFrom: 1_700_000_100, now: 1_700_000_000, leewaySeconds: 30 }),
+  new errors.JwtLifetimeError({ iat: 1_700_000_000, exp: 1_700_086_400, maxSeconds: 3630 }),
   new errors.JwtClaimError('exp', 'is missing'),
   new errors.JwtAudienceError('client-key', 'other'),
   new errors.JwtIssuerError('app-key', 'other'),

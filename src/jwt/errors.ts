@@ -23,6 +23,7 @@ export const JWT_ERROR_CODES = [
   'ERR_JWT_SIGNATURE',
   'ERR_JWT_EXPIRED',
   'ERR_JWT_NOT_YET_VALID',
+  'ERR_JWT_LIFETIME',
   'ERR_JWT_CLAIM',
   'ERR_JWT_AUDIENCE',
   'ERR_JWT_ISSUER',
@@ -314,6 +315,37 @@ export class JwtNotYetValidError extends LabError {
     this.validFrom = new Date(validFrom * 1000);
     this.checkedAt = new Date(now * 1000);
     this.leewaySeconds = leewaySeconds;
+  }
+}
+
+/**
+ * The token claims to live longer than the verifier accepts (`exp - iat` beyond the maximum plus
+ * the leeway): a leaked token would stay usable for that long.
+ *
+ * @example
+ * new JwtLifetimeError({ iat: 1_700_000_000, exp: 1_700_086_400, maxSeconds: 3630 }).lifetimeSeconds // 86400
+ */
+export class JwtLifetimeError extends LabError {
+  declare readonly code: 'ERR_JWT_LIFETIME';
+  /** `exp - iat`, in seconds. */
+  readonly lifetimeSeconds: number;
+  /** The longest lifetime accepted, leeway included, in seconds. */
+  readonly maxSeconds: number;
+
+  /** @param details `iat` and `exp` in epoch seconds; `maxSeconds` the bound, leeway included. */
+  constructor(details: { iat: number; exp: number; maxSeconds: number }, options: JwtErrorOptions = {}) {
+    const { iat, exp, maxSeconds } = details;
+    const lifetimeSeconds = exp - iat;
+    super(
+      'ERR_JWT_LIFETIME',
+      ...compose(
+        `The JWT claims to live ${lifetimeSeconds} s (iat ${iso(iat)}, exp ${iso(exp)}), more than the ${maxSeconds} s this verifier accepts. Bitbucket's own JWTs live exactly 3600 s and an app's a few minutes; a longer-lived token stays usable long after it leaks. Sign tokens that expire within minutes; if exp and iat are far apart, one of them may be in milliseconds instead of seconds.`,
+        6,
+        options,
+      ),
+    );
+    this.lifetimeSeconds = lifetimeSeconds;
+    this.maxSeconds = maxSeconds;
   }
 }
 

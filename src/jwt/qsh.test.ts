@@ -10,12 +10,16 @@ interface Vector {
   baseUrl?: string;
   canonical: string;
   qsh: string;
+  /** Where the vector comes from: which atlassian-jwt unit test, or this project. */
+  from: string;
 }
 
-// Atlassian's vectors (atlassian-jwt 2.0.3's unit tests, and what its code computes): test/fixtures/qsh-vectors.json.
-const vectors = (
-  JSON.parse(readFileSync(new URL('../../test/fixtures/qsh-vectors.json', import.meta.url), 'utf8')) as { vectors: Vector[] }
-).vectors;
+// Inside the repository, with where each vector comes from: a fresh clone needs nothing beside it.
+const fixture = JSON.parse(readFileSync(new URL('../../test/fixtures/qsh-vectors.json', import.meta.url), 'utf8')) as {
+  reference: { package: string; version: string };
+  vectors: Vector[];
+};
+const { vectors } = fixture;
 
 /** What Atlassian's reference computes (checkBodyForParams false: the body never counts). */
 function reference(method: string, url: string, baseUrl?: string): string {
@@ -40,9 +44,12 @@ function wireForm(url: string): string {
   return `${parsed.pathname}${parsed.search}`;
 }
 
-describe('the shared vectors', () => {
-  it('are all there', () => {
+describe('the qsh vectors (test/fixtures/qsh-vectors.json)', () => {
+  it('are all there, each with its source, for the reference version installed', () => {
     expect(vectors).toHaveLength(10);
+    for (const vector of vectors) expect(vector.from).toMatch(/^(unit tests? |the second request of the unit test |this project: )/);
+    const installed = JSON.parse(readFileSync(new URL('../../node_modules/atlassian-jwt/package.json', import.meta.url), 'utf8')) as { version: string };
+    expect(`${fixture.reference.package}@${installed.version}`).toBe(`atlassian-jwt@${fixture.reference.version}`);
   });
 
   for (const vector of vectors) {
@@ -50,6 +57,7 @@ describe('the shared vectors', () => {
       expect(canonicalRequest(vector.method, vector.url, vector.baseUrl)).toBe(vector.canonical);
       expect(queryStringHash(vector.method, vector.url, vector.baseUrl)).toBe(vector.qsh);
       // The vectors and the reference agree, so the property below compares against a trusted oracle.
+      expect(reference(vector.method, vector.url, vector.baseUrl)).toBe(vector.canonical);
       expect(createQueryStringHash(fromMethodAndUrl(vector.method, vector.url), false, vector.baseUrl)).toBe(vector.qsh);
     });
   }

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
  *
  * Written by hand on purpose: this is the part of the protocol worth understanding line by line.
  * It follows Atlassian's reference implementation (npm `atlassian-jwt`) wherever its prose
- * specification differs (protocol.md, section 5).
+ * specification differs (docs/protocol.md, section 5).
  *
  * Lesson 3's exercise `canonical-request` is this file with the `#region exercise` parts left for
  * the learner to write (lessons/03-sign-jwt/exercises/canonical-request/); a test keeps the two

@@ -6,7 +6,7 @@ import { queryStringHash } from './qsh.ts';
 /**
  * Signing Connect JWTs: HS256, keyed with the UTF-8 bytes of the installation's shared secret.
  *
- * Two directions, two claim sets (protocol.md, sections 3 and 4): the app signs for Bitbucket
+ * Two directions, two claim sets (docs/protocol.md, sections 3 and 4): the app signs for Bitbucket
  * (`iss` app key, `sub` clientKey), Bitbucket signs for the app (`iss` = `aud` = clientKey). The
  * second is what the mock and the tests need to play Bitbucket.
  */

@@ -8,6 +8,7 @@ import type {
   JwtAudienceError,
   JwtClaimError,
   JwtExpiredError,
+  JwtLifetimeError,
   JwtNotYetValidError,
   JwtSchemeError,
   QshMismatchError,
@@ -327,6 +328,35 @@ describe('verifyJwt', () => {
         'ERR_JWT_NOT_YET_VALID',
       );
       expect(error.claim).toBe('nbf');
+    });
+
+    it('accepts a lifetime (exp - iat) up to one hour plus the leeway, and refuses one second more', async () => {
+      // Bitbucket's own tokens live exactly 3600 s.
+      await expect(verifyJwt(forge(goodClaims({ iat: T - 10, exp: T - 10 + 3600 })), skipQsh)).resolves.toBeDefined();
+      await expect(verifyJwt(forge(goodClaims({ iat: T - 10, exp: T - 10 + 3630 })), skipQsh)).resolves.toBeDefined();
+      const error = await rejection<JwtLifetimeError>(verifyJwt(forge(goodClaims({ iat: T - 10, exp: T - 10 + 3631 })), skipQsh), 'ERR_JWT_LIFETIME');
+      expect(error).toMatchObject({ lifetimeSeconds: 3631, maxSeconds: 3630, lesson: 6 });
+      expect(error.message).toMatch(/claims to live 3631 s.*more than the 3630 s/);
+    });
+
+    it('refuses a token valid for a year, even correctly signed and current', async () => {
+      const error = await rejection<JwtLifetimeError>(verifyJwt(forge(goodClaims({ exp: T + 365 * 86400 })), skipQsh), 'ERR_JWT_LIFETIME');
+      expect(error.message).toMatch(/milliseconds/);
+    });
+
+    it('takes the bound as an option (leeway on top), Infinity to turn it off', async () => {
+      const token = forge(goodClaims({ iat: T - 10, exp: T - 10 + 240 }));
+      await expect(verifyJwt(token, { ...skipQsh, maxLifetimeSeconds: 210 })).resolves.toBeDefined();
+      await rejection(verifyJwt(token, { ...skipQsh, maxLifetimeSeconds: 209 }), 'ERR_JWT_LIFETIME');
+      await rejection(verifyJwt(token, { ...skipQsh, maxLifetimeSeconds: 180, leewaySeconds: 0 }), 'ERR_JWT_LIFETIME');
+      await expect(verifyJwt(forge(goodClaims({ exp: T + 1e9 })), { ...skipQsh, maxLifetimeSeconds: Number.POSITIVE_INFINITY })).resolves.toBeDefined();
+      for (const bad of [0, -1, Number.NaN]) {
+        await expect(verifyJwt(token, { ...skipQsh, maxLifetimeSeconds: bad })).rejects.toThrow(RangeError);
+      }
+    });
+
+    it('checks the signature before the lifetime: a forged long-lived token is a signature failure', async () => {
+      await rejection(verifyJwt(forge(goodClaims({ exp: T + 86400 }), { secret: OTHER_SECRET }), skipQsh), 'ERR_JWT_SIGNATURE');
     });
 
     it('catches iat in milliseconds as not yet valid', async () => {

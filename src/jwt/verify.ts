@@ -8,6 +8,7 @@ import {
   JwtClaimError,
   JwtExpiredError,
   JwtIssuerError,
+  JwtLifetimeError,
   JwtMalformedError,
   JwtNotYetValidError,
   JwtSignatureError,
@@ -30,6 +31,8 @@ export { extractJwt } from './extract.ts';
 
 const DEFAULT_MAX_TOKEN_LENGTH = 8192;
 const DEFAULT_LEEWAY_SECONDS = 30;
+/** Bitbucket's JWTs live exactly 3600 s (observed, docs/protocol.md section 4); the app's 180 s. */
+const DEFAULT_MAX_LIFETIME_SECONDS = 3600;
 const BASE64URL = /^[A-Za-z0-9_-]*$/;
 
 /**
@@ -101,6 +104,11 @@ export interface VerifyJwtOptions {
   now?: () => number;
   /** Tolerated clock skew for `exp`, `iat` and `nbf`, in seconds. Default 30. */
   leewaySeconds?: number;
+  /**
+   * The longest `exp - iat` accepted, in seconds, the leeway added on top (`ERR_JWT_LIFETIME`
+   * beyond). Default 3600: Bitbucket's own JWTs live exactly that long. `Infinity` turns it off.
+   */
+  maxLifetimeSeconds?: number;
   /** Longer tokens are refused before any decoding. Default 8192 characters. */
   maxTokenLength?: number;
   /** When given, `iss` must equal it. */
@@ -134,6 +142,8 @@ export interface VerifyRequestOptions {
   appBaseUrl: string;
   now?: () => number;
   leewaySeconds?: number;
+  /** See {@link VerifyJwtOptions.maxLifetimeSeconds}; default 3600 (one hour, plus the leeway). */
+  maxLifetimeSeconds?: number;
   maxTokenLength?: number;
 }
 
@@ -278,10 +288,16 @@ function leeway(value: number | undefined): number {
   return value;
 }
 
+function maxLifetime(value: number | undefined): number {
+  if (value === undefined) return DEFAULT_MAX_LIFETIME_SECONDS;
+  if (Number.isNaN(value) || value <= 0) throw new RangeError(`maxLifetimeSeconds must be a number > 0 (or Infinity), got ${value}`);
+  return value;
+}
+
 /**
  * Verifies a Connect JWT: size, form, `alg` HS256, claim types (`iss`, `iat`, `exp` required),
  * issuer and subject when given, the secret, `aud` when asked, the HMAC, the times with leeway,
- * then the qsh.
+ * the lifetime (`exp - iat`, at most an hour plus the leeway by default), then the qsh.
  *
  * @example
  * const { claims } = await verifyJwt(token, {
@@ -295,6 +311,7 @@ export async function verifyJwt(token: string, o: VerifyJwtOptions): Promise<Ver
   }
   const maxTokenLength = positiveInteger('maxTokenLength', o.maxTokenLength, DEFAULT_MAX_TOKEN_LENGTH);
   const leewaySeconds = leeway(o.leewaySeconds);
+  const maxLifetimeSeconds = maxLifetime(o.maxLifetimeSeconds);
   const nowMs = (o.now ?? Date.now)();
   if (!Number.isFinite(nowMs)) throw new RangeError(`now() must return epoch milliseconds, returned ${nowMs}`);
 
@@ -313,6 +330,10 @@ export async function verifyJwt(token: string, o: VerifyJwtOptions): Promise<Ver
   await checkSignature(token, secret, claims, nowMs, leewaySeconds);
   const late = timeViolation(claims, nowMs, leewaySeconds);
   if (late) throw late;
+  // A token valid now may still claim a lifetime no honest signer gives: bound it.
+  if (claims.exp - claims.iat > maxLifetimeSeconds + leewaySeconds) {
+    throw new JwtLifetimeError({ iat: claims.iat, exp: claims.exp, maxSeconds: maxLifetimeSeconds + leewaySeconds });
+  }
   checkQsh(claims.qsh, o.qsh);
   return { token, header, claims };
 }
@@ -345,6 +366,7 @@ export async function verifyRequest(request: RequestLike, o: VerifyRequestOption
     qsh: { accept: [queryStringHash(request.method, request.url, o.appBaseUrl)], canonical },
     now: o.now,
     leewaySeconds: o.leewaySeconds,
+    maxLifetimeSeconds: o.maxLifetimeSeconds,
     maxTokenLength: o.maxTokenLength,
   });
   // verifyJwt returns only after the secret function found the installation's secret.

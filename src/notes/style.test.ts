@@ -24,6 +24,10 @@ describe('neutralizeControls', () => {
     expect(neutralizeControls('a\x1b[2Jb\x00\x07\x7f\x9b1m')).toBe('a␛[2Jb␀␇␡\uFFFD1m');
   });
 
+  it('shows Unicode format characters as escapes: a right-to-left override cannot reorder the text', () => {
+    expect(neutralizeControls('run exe.\u202Etxt and a\u200Bb')).toBe('run exe.\\u202etxt and a\\u200bb');
+  });
+
   it('keeps tabs, newlines and ordinary text', () => {
     expect(neutralizeControls('a\tb\nc é 認証')).toBe('a\tb\nc é 認証');
   });

@@ -1,4 +1,5 @@
 import { stripVTControlCharacters } from 'node:util';
+import { neutralizeFormatCharacters } from '../text/format-characters.ts';
 
 /**
  * ANSI styling for the terminal renderers, and the sanitising that keeps escape codes in the
@@ -60,13 +61,19 @@ const CONTROL = /[\x00-\x08\x0B-\x1F\x7F-\x9F]/g;
  * Makes control characters from the document visible instead of letting the terminal obey them:
  * a note (or a payload quoted in one) holding `ESC[2J` must not clear the learner's screen.
  * C0 controls become their Unicode control pictures (`␛`), C1 controls `�`. Tabs and newlines stay.
+ * Unicode format characters (a right-to-left override, zero-width characters) become escapes such
+ * as `\u202e`, as in the app's log lines (src/text/format-characters.ts), so they cannot reorder or
+ * hide what the learner reads.
  *
- * @example neutralizeControls('a\x1b[2Jb') // 'a␛[2Jb'
+ * @example
+ * neutralizeControls('a\x1b[2Jb') // 'a␛[2Jb'
+ * neutralizeControls('a\u202Eb') // 'a\\u202eb'
  */
 export function neutralizeControls(text: string): string {
-  return text.replace(CONTROL, (c) => {
+  const pictured = text.replace(CONTROL, (c) => {
     const code = c.charCodeAt(0);
     if (code < 0x20) return String.fromCharCode(0x2400 + code);
     return code === 0x7F ? '\u2421' : '\uFFFD';
   });
+  return neutralizeFormatCharacters(pictured);
 }

@@ -18,7 +18,7 @@ describe('grant error advice', () => {
   });
 
   it('names a wrong secret as a cause of unauthorized_client', () => {
-    const error = new GrantUnauthorizedClientError({ target, status: 401, oauthError: 'unauthorized_client', serverText: 'Requests must be authenticated using OAuth client credentials' });
+    const error = new GrantUnauthorizedClientError({ target, status: 400, oauthError: 'unauthorized_client', serverText: 'Requests must be authenticated using OAuth client credentials' });
     expect(error.message).toContain('Authorization: JWT');
     expect(error.message).toContain('sharedSecret');
   });

@@ -108,7 +108,7 @@ describe('exchangeJwtForToken: the request', () => {
     expect(payload.iat).toBe(NOW / 1000);
     expect((payload.exp ?? 0) - (payload.iat ?? 0)).toBe(180);
     expect(payload.aud).toBeUndefined();
-    // The second of the three known forms (protocol.md, section 3), cross-checked with Atlassian's code.
+    // The second of the three known forms (docs/protocol.md, section 3), cross-checked with Atlassian's code.
     const expected = createQueryStringHash(fromMethodAndUrl('POST', '/site/oauth2/access_token'));
     expect(payload.qsh).toBe(expected);
     expect(payload.qsh).toBe(queryStringHash('POST', '/site/oauth2/access_token'));
@@ -189,9 +189,10 @@ describe('exchangeJwtForToken: errors', () => {
       () =>
         HttpResponse.json(
           { error: 'unauthorized_client', error_description: 'Requests must be authenticated using OAuth client credentials' },
-          { status: 401 },
+          // The one public capture of this error with a status has 400 (docs/protocol.md section 2).
+          { status: 400 },
         ),
-      { code: 'ERR_GRANT_UNAUTHORIZED_CLIENT', status: 401, oauthError: 'unauthorized_client' },
+      { code: 'ERR_GRANT_UNAUTHORIZED_CLIENT', status: 400, oauthError: 'unauthorized_client' },
       ['Requests must be authenticated using OAuth client credentials', 'case-sensitive', '"Authorization: JWT <token>"'],
     ],
     [

@@ -19,7 +19,7 @@ import { checkGrantOptions, JWT_GRANT_TYPE, TOKEN_PATH, tokenRequest, type Token
 export { JWT_GRANT_TYPE } from './token-request.ts';
 
 /**
- * The JWT grant (protocol.md, section 2): swap a JWT signed with the installation's sharedSecret
+ * The JWT grant (docs/protocol.md, section 2): swap a JWT signed with the installation's sharedSecret
  * for an OAuth access token. There is no refresh token: a new token needs a new JWT.
  */
 
@@ -96,7 +96,7 @@ export interface ExchangeOptions {
  *
  * Sends `POST {bitbucketUrl}/site/oauth2/access_token` with `Authorization: JWT <jwt>` and the form
  * `grant_type=urn:bitbucket:oauth2:jwt[&scope=...][&bitbucket_repository=...]`. The JWT's qsh is
- * the hash of `POST&/site/oauth2/access_token&` (protocol.md, section 3). Redirects are not
+ * the hash of `POST&/site/oauth2/access_token&` (docs/protocol.md, section 3). Redirects are not
  * followed: the JWT goes to the configured origin only, and a redirect means a wrong URL.
  *
  * Throws `ERR_GRANT_INVALID`, `ERR_GRANT_UNAUTHORIZED_CLIENT`, `ERR_GRANT_REJECTED`,

@@ -1,6 +1,6 @@
 /**
  * What an app keeps of one installation: the `installed` lifecycle payload, as Bitbucket sent it
- * (protocol.md, section 6), plus when it was stored.
+ * (docs/protocol.md, section 6), plus when it was stored.
  */
 export interface Installation {
   /** `ari:cloud:bitbucket::app/{workspace uuid}/app-key`: who installed the app. `sub` of app JWTs. */
@@ -52,7 +52,7 @@ export interface InstallationStore {
    * `get` then `save`, two first installs racing for one clientKey (a genuine one and a forgery,
    * or the app and a lesson script) would both see "absent", and the later `save` would silently
    * replace the first secret. With `create`, exactly one wins; the loser must then be verified
-   * with the winner's stored secret, like any re-install (protocol.md §6).
+   * with the winner's stored secret, like any re-install (docs/protocol.md §6).
    *
    * @throws `ERR_STORE_INVALID_INSTALLATION` (nothing stored), `ERR_STORE_CLOSED`, and the
    *   store's own failures (`ERR_STORE_BUSY`, `ERR_STORE_UNWRITABLE`, ...).

@@ -1,6 +1,7 @@
-import { accessSync, chmodSync, closeSync, constants, fchmodSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { accessSync, chmodSync, closeSync, constants, fchmodSync, openSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
+import { ensurePrivateDir } from '../fs/private-files.ts';
 import { isLabError } from '../errors.ts';
 import {
   StoreBusyError,
@@ -145,8 +146,7 @@ function checkOptions(options: SqliteStoreOptions): Required<SqliteStoreOptions>
 /** Creates the data directory owner-only (it holds shared secrets) and checks we can create files in it. */
 function ensureDataDir(dir: string): void {
   try {
-    // `mode` is filtered by the umask, so set it explicitly on the directory we created.
-    if (mkdirSync(dir, { recursive: true, mode: 0o700 }) !== undefined) chmodSync(dir, 0o700);
+    ensurePrivateDir(dir);
     if (!statSync(dir).isDirectory()) throw new StoreUnwritableError(dir, UNWRITABLE_FS_REASONS.EEXIST!);
     accessSync(dir, constants.W_OK | constants.X_OK);
   } catch (error) {
@@ -269,7 +269,7 @@ function fromRow(row: Row, file: string): Installation {
 /**
  * Opens (creating if needed) the installation store: one SQLite file in `dataDir`.
  *
- * Why a file and not memory: the store is what makes re-installs safe (protocol.md §6). Anyone can
+ * Why a file and not memory: the store is what makes re-installs safe (docs/protocol.md §6). Anyone can
  * POST an `installed` payload; the app trusts the first install of a clientKey and, from then on,
  * accepts a re-install only when it is signed with the stored sharedSecret. An app that forgets its
  * installations on restart treats every re-install as a trusted "first" one, so anybody can

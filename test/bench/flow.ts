@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { BitbucketMock } from '../../mocks/bitbucket.ts';
 import { createBitbucketClient } from '../../src/bitbucket/client.ts';
 import type { BitbucketClient } from '../../src/bitbucket/client.ts';
+import { rateLimitPolicy } from '../../src/bitbucket/rate-limit.ts';
 import { exchangeJwtForToken } from '../../src/oauth/exchange.ts';
 import { createTokenCache } from '../../src/oauth/token-cache.ts';
 import type { TokenProvider } from '../../src/oauth/token-cache.ts';
@@ -32,7 +33,8 @@ export function flowClient(installation: Installation, o: { cached: boolean }): 
   const token: TokenProvider = o.cached
     ? createTokenCache().provider(installation)
     : async () => (await exchangeJwtForToken({ installation })).accessToken;
-  return createBitbucketClient({ apiUrl: installation.baseApiUrl, token, sleep: noRetries });
+  // The bench runs against the simulated Bitbucket only: its policy (no wait happens: see noRetries).
+  return createBitbucketClient({ apiUrl: installation.baseApiUrl, token, sleep: noRetries, rateLimit: rateLimitPolicy(false) });
 }
 
 /**

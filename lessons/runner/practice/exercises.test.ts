@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildDescriptor as srcBuildDescriptor } from '../../../src/connect/descriptor.ts';
 import { buildDescriptor as solutionBuildDescriptor } from '../../01-descriptor/exercises/build-descriptor/solution/build-descriptor.ts';
 import { listExercises, shownPath, type Exercise } from './exercises.ts';
-import { solutionText, startingText } from './files.ts';
+import { learnerText, solutionText, startingText } from './files.ts';
 import { outcomes, type ExerciseOutcome } from './outcome.ts';
 import { regionsOf, skeletonOf } from './regions.ts';
 import { runTests } from './run-tests.ts';
@@ -43,9 +43,11 @@ describe("this checkout's exercises", () => {
   it.each(exercises.map((exercise) => [exercise.name, exercise] as const))(
     '%s: its starting file and its solution differ only inside the exercise regions',
     (_name, exercise) => {
-      const start = startingText(exercise).text;
+      const { text: start, source } = startingText(exercise);
       const solution = solutionText(exercise);
-      const file = shownPath(exercise.file);
+      // The starting file is the committed one: say so when an author's uncommitted edit is not what is checked.
+      const uncommitted = source === 'git' && learnerText(exercise) !== start ? ' (this is the starting file as committed: yours differs, commit it first)' : '';
+      const file = `${shownPath(exercise.file)}${uncommitted}`;
       expect(regionsOf(start, file).length, `${file} marks what the learner writes with // #region exercise: <label>`).toBeGreaterThan(0);
       expect(regionsOf(solution, shownPath(exercise.solution)), 'the solution has the same regions, in the same order').toEqual(regionsOf(start, file));
       expect(skeletonOf(start, file), `outside its regions, ${file} must be ${shownPath(exercise.solution)} line for line (imports as seen from the exercise)`).toBe(

@@ -5,8 +5,9 @@
  * `--apply` and `reset` go to DATA_DIR.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { constants, copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
+import { ensurePrivateDir } from '../../../src/fs/private-files.ts';
 import { REPO_ROOT, type Exercise } from './exercises.ts';
 
 /**
@@ -80,11 +81,12 @@ export function solutionText(exercise: Exercise): string {
 export function backupLearnerFile(exercise: Exercise, dataDir: string, now: () => number): string | undefined {
   if (!existsSync(exercise.file)) return undefined;
   const dir = join(dataDir, 'practice-backups', exercise.name);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  ensurePrivateDir(dir);
   const stamp = new Date(now()).toISOString().replace(/[:.]/g, '-');
   let backup = join(dir, `${stamp}-${exercise.entry.file}`);
   // Two backups in the same millisecond (a script, a test) must not overwrite each other.
   for (let n = 2; existsSync(backup); n += 1) backup = join(dir, `${stamp}-${n}-${exercise.entry.file}`);
-  copyFileSync(exercise.file, backup);
+  // Exclusive: never over an existing file, nor through a link planted at that name.
+  copyFileSync(exercise.file, backup, constants.COPYFILE_EXCL);
   return backup;
 }

@@ -5,8 +5,9 @@
  * files are unchanged, and `list` and `check` always run the tests.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writePrivateFileAtomic } from '../../../src/fs/private-files.ts';
 import type { Exercise } from './exercises.ts';
 
 /**
@@ -74,18 +75,14 @@ export function readPracticeState(dataDir: string): PracticeState {
 }
 
 /**
- * Changes the state and writes it atomically (a temporary file, then a rename).
+ * Changes the state and writes it atomically and owner-only (`writePrivateFileAtomic`).
  *
  * @example updatePracticeState('.data', (state) => { state.hints['sign-jwt'] = 1 })
  */
 export function updatePracticeState(dataDir: string, change: (state: PracticeState) => void): PracticeState {
   const state = readPracticeState(dataDir);
   change(state);
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const path = practiceStatePath(dataDir);
-  const temporary = `${path}.${process.pid}.tmp`;
-  writeFileSync(temporary, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
-  renameSync(temporary, path);
+  writePrivateFileAtomic(practiceStatePath(dataDir), `${JSON.stringify(state, null, 2)}\n`);
   return state;
 }
 

@@ -2,6 +2,7 @@ import type { RequestHandler } from 'express';
 import { loadManifest } from '../../../lessons/runner/manifest.ts';
 import { readProgress } from '../../../lessons/runner/progress.ts';
 import type { Config } from '../../config.ts';
+import { installLink } from '../../connect/install-link.ts';
 import { renderFlowDiagramHtml } from '../../notes/diagram.ts';
 import type { InstallationStore } from '../../store/installation.ts';
 import { trustedHtml } from '../views/html.ts';
@@ -18,18 +19,6 @@ export interface HomeDeps {
   lessonsDir: string;
   /** The path of BASE_URL, prefixed to the page's links. */
   basePath: string;
-}
-
-/**
- * The install link Bitbucket offers for an app key (protocol.md, section 7).
- *
- * @example installUrl('https://bitbucket.org', 'jwt-grant-tutorial')
- * // 'https://bitbucket.org/site/addons/authorize?addon_key=jwt-grant-tutorial'
- */
-export function installUrl(bitbucketUrl: string, appKey: string): string {
-  const url = new URL('/site/addons/authorize', bitbucketUrl);
-  url.searchParams.set('addon_key', appKey);
-  return url.href;
 }
 
 /**
@@ -55,7 +44,7 @@ export function homePage(deps: HomeDeps): RequestHandler {
           live: config.live,
           scenario: config.scenario,
           descriptorUrl: `${config.baseUrl}/atlassian-connect.json`,
-          installUrl: installUrl(config.bitbucketUrl, config.appKey),
+          installUrl: installLink({ bitbucketUrl: config.bitbucketUrl, baseUrl: config.baseUrl }),
           installations,
           basePath: deps.basePath,
           lessons: manifest.map((entry) => ({ number: entry.number, title: entry.title, completed: completed.includes(entry.number) })),

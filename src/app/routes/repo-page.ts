@@ -1,31 +1,41 @@
 import type { RequestHandler } from 'express';
 import { createBitbucketClient, encodePathSegment } from '../../bitbucket/client.ts';
+import type { RateLimitPolicy } from '../../bitbucket/rate-limit.ts';
 import { isLabError } from '../../errors.ts';
 import { verifyRequest } from '../../jwt/verify.ts';
-import type { TokenCache } from '../../oauth/token-cache.ts';
+import type { AccessToken } from '../../oauth/exchange.ts';
+import type { Restriction, TokenCache } from '../../oauth/token-cache.ts';
 import type { InstallationStore } from '../../store/installation.ts';
-import type { ErrorContext } from '../error-handler.ts';
+import { reportFailure, type ErrorContext } from '../error-handler.ts';
+import { httpStatusFor } from '../error-status.ts';
 import { InstallationWithoutPrincipalError, InvalidParameterError } from '../errors.ts';
 import type { RecordedRequest, RequestRecorder } from '../request-recorder.ts';
 import { requestUrlAsAddressed } from '../request-url.ts';
-import { renderRepoPage, type RepositoryView, type TokenStep } from '../views/repo-page.ts';
+import type { SafeLogger } from '../logger.ts';
+import { renderRepoPage, type RepositoryView } from '../views/repo-page.ts';
 
 /**
  * What the repository page needs.
  *
- * @example repoPage({ store, tokenCache, recorder, appBaseUrl, apiUrl, now: Date.now, scripts: [] } satisfies RepoPageDeps)
+ * @example repoPage({ store, tokenCache, recorder, log, appBaseUrl, apiUrl, rateLimit: rateLimitPolicy(false), now: Date.now, scripts: [] } satisfies RepoPageDeps)
  */
 export interface RepoPageDeps {
   store: InstallationStore;
   tokenCache: TokenCache;
   recorder: RequestRecorder;
+  /** Where a refused grant is logged (the error handler logs every other failure). */
+  log: SafeLogger;
   /** The app's public base URL: the iframe JWT's qsh is over this page's URL relative to it. */
   appBaseUrl: string;
   /** The REST API origin the app calls (configured, never taken from the installation payload). */
   apiUrl: string;
+  /** The mode's 429 policy (`rateLimitPolicy(config.live)`); the page caps its waits to seconds. */
+  rateLimit: RateLimitPolicy;
   now: () => number;
   /** Scripts the page loads, e.g. Bitbucket's `all.js` in live mode. */
   scripts: string[];
+  /** The path of BASE_URL, prefixed to the page's links. */
+  basePath?: string;
 }
 
 /** A repository UUID as Bitbucket's `{repository.uuid}` context parameter gives it: in braces. */
@@ -43,17 +53,32 @@ export function parseRepoUuid(value: unknown): string {
   return value;
 }
 
-/** A page must answer in seconds: fewer retries and no minute-long Retry-After waits. */
-const PAGE_RETRY = { maxRetries: 2, maxRetryAfterMs: 5_000 };
+/** A page must answer in seconds: fewer retries, and no wait for a 429 beyond this. */
+const PAGE_RETRY = { maxRetries: 2 };
+const PAGE_MAX_RATE_LIMIT_WAIT_MS = 5_000;
+
+/**
+ * The mode's 429 policy, capped for a page: offline its sub-second waits fit; live, the first wait
+ * alone is longer than the cap, so a rate-limited page answers at once (503, ERR_RATE_LIMITED)
+ * rather than hold the browser for minutes.
+ */
+function pageRateLimit(policy: RateLimitPolicy): RateLimitPolicy {
+  return {
+    ...policy,
+    maxTotalMs: Math.min(policy.maxTotalMs, PAGE_MAX_RATE_LIMIT_WAIT_MS),
+    maxRetryAfterMs: Math.min(policy.maxRetryAfterMs, PAGE_MAX_RATE_LIMIT_WAIT_MS),
+  };
+}
 
 /**
  * `GET /oauth-callback?repoUuid={...}&jwt=...`: the "JWT Authorization Grant" repository page.
- * Verifies Bitbucket's iframe JWT, gets the installation's access token (and one restricted to
- * this repository) through the token cache, calls `GET /2.0/repositories/{workspace}/{repoUuid}`
- * and renders every step. Failures render as an HTML error page (401 for JWT problems, 400 for a
- * bad repoUuid, 5xx naming Bitbucket's failure).
+ * Verifies Bitbucket's iframe JWT, gets an access token restricted to this repository
+ * (`bitbucket_repository`) through the token cache, calls `GET /2.0/repositories/{workspace}/{repoUuid}`
+ * with that token, and renders every step. Failures before the grant render as an HTML error page
+ * (401 for JWT problems, 400 for a bad repoUuid); a refused grant renders the page up to the grant,
+ * with Bitbucket's answer and the status of the error table (502/503/504).
  *
- * @example app.get('/oauth-callback', repoPage({ store, tokenCache, recorder, appBaseUrl, apiUrl, now, scripts: [] }))
+ * @example app.get('/oauth-callback', repoPage({ store, tokenCache, recorder, log, appBaseUrl, apiUrl, rateLimit, now, scripts: [] }))
  */
 export function repoPage(deps: RepoPageDeps): RequestHandler {
   return async (req, res) => {
@@ -68,33 +93,38 @@ export function repoPage(deps: RepoPageDeps): RequestHandler {
     const repoUuid = parseRepoUuid(req.query.repoUuid);
     const workspace = installation.principal?.uuid;
     if (typeof workspace !== 'string' || workspace === '') throw new InstallationWithoutPrincipalError();
+    const page = { token, claims, clientKey: installation.clientKey, repoUuid, workspace, scripts: deps.scripts, basePath: deps.basePath };
 
-    // Required: without it there is no API call, so its errors answer the whole page.
-    const installationRequests: RecordedRequest[] = [];
-    const installationToken = await deps.recorder.record(() => deps.tokenCache.getToken(installation), installationRequests);
-
-    // Optional: a token for this repository only (form field bitbucket_repository), shown beside.
-    const repositoryRequests: RecordedRequest[] = [];
-    const repositoryResult: TokenStep['result'] = await deps.recorder
-      .record(() => deps.tokenCache.getToken(installation, { repository: repoUuid }), repositoryRequests)
-      .then(
-        (token) => ({ token }),
-        (error: unknown) => {
-          if (!isLabError(error)) throw error;
-          return { error: { code: error.code, message: error.message } };
-        },
-      );
-    const tokens: TokenStep[] = [
-      { label: 'The installation token', restriction: "none (all the app's scopes)", requests: installationRequests, result: { token: installationToken } },
-      { label: 'A token for this repository only', restriction: `bitbucket_repository=${repoUuid}`, requests: repositoryRequests, result: repositoryResult },
-    ];
+    // Least privilege (lesson 5): the page acts on one repository, so the one token it asks for is
+    // restricted to that repository, and the API call carries that token.
+    const restriction: Restriction = { repository: repoUuid };
+    const grantRequests: RecordedRequest[] = [];
+    const grant = { label: 'A token for this repository only', restriction: `bitbucket_repository=${repoUuid}`, requests: grantRequests };
+    let accessToken: AccessToken;
+    try {
+      accessToken = await deps.recorder.record(() => deps.tokenCache.getToken(installation, restriction), grantRequests);
+    } catch (error) {
+      // No fallback to the installation's unrestricted token: a page that widened its own access
+      // whenever the narrow token failed would hide the failure and hold more than it needs. It
+      // says what Bitbucket answered, makes no API call, and answers with the error's status.
+      const status = isLabError(error) ? httpStatusFor(error.code, 'page') : undefined;
+      if (!isLabError(error) || status === undefined) throw error;
+      reportFailure({ res, log: deps.log, status, error, requestId: String(res.locals.requestId ?? '-') });
+      res
+        .status(status)
+        .type('html')
+        .send(renderRepoPage({ ...page, grant: { ...grant, result: { error: { code: error.code, message: error.message, lesson: error.lesson } } }, now: deps.now() }));
+      return;
+    }
 
     const client = createBitbucketClient({
       apiUrl: deps.apiUrl,
-      token: deps.tokenCache.provider(installation),
+      // The same restriction: after a 401 the client gets a fresh token restricted the same way.
+      token: deps.tokenCache.provider(installation, restriction),
       fetch: deps.recorder.fetch,
       now: deps.now,
       retry: PAGE_RETRY,
+      rateLimit: pageRateLimit(deps.rateLimit),
     });
     const apiRequests: RecordedRequest[] = [];
     const path = `/2.0/repositories/${encodePathSegment(workspace)}/${encodePathSegment(repoUuid)}`;
@@ -105,16 +135,10 @@ export function repoPage(deps: RepoPageDeps): RequestHandler {
       .type('html')
       .send(
         renderRepoPage({
-          token,
-          claims,
-          clientKey: installation.clientKey,
-          repoUuid,
-          workspace,
-          tokens,
-          apiRequests,
-          repository: typeof repository === 'object' && repository !== null ? repository : {},
+          ...page,
+          grant: { ...grant, result: { token: accessToken } },
+          api: { requests: apiRequests, repository: typeof repository === 'object' && repository !== null ? repository : {} },
           now: deps.now(),
-          scripts: deps.scripts,
         }),
       );
   };

@@ -22,6 +22,7 @@ export interface HomeView {
   live: boolean;
   scenario: string;
   descriptorUrl: string;
+  /** The install link (src/connect/install-link.ts): `descriptor_uri` and `redirect_uri`. */
   installUrl: string;
   installations: number;
   lessons: HomeLesson[];
@@ -63,7 +64,9 @@ ${view.diagram}
 <table>
 <tr><th>App key</th><td><code>${view.appKey}</code></td></tr>
 <tr><th>Descriptor</th><td><a href="${view.descriptorUrl}">${view.descriptorUrl}</a></td></tr>
-<tr><th>Install</th><td><a href="${view.installUrl}" target="_blank" rel="noopener noreferrer">${view.installUrl}</a></td></tr>
+<tr><th>Install</th><td><a href="${view.installUrl}" target="_blank" rel="noopener noreferrer">${view.installUrl}</a><br>
+<span class="muted">Bitbucket reads the descriptor, asks for a workspace and the scopes, then sends you back to
+<code>/install-complete?client_key=…</code>, which says whether the installation arrived.</span></td></tr>
 <tr><th>Installations stored</th><td>${view.installations}</td></tr>
 <tr><th>Health</th><td><a href="${view.basePath}/healthcheck">/healthcheck</a></td></tr>
 </table>`;

@@ -30,14 +30,14 @@ export interface TokenStep {
   /** What was asked for: the restriction sent with the grant. */
   restriction: string;
   requests: RecordedRequest[];
-  /** The token, or the error that prevented it (shown, not thrown: this step is optional). */
-  result: { token: AccessToken } | { error: { code: string; message: string } };
+  /** The token, or the error that prevented it (shown on the page, with what came before). */
+  result: { token: AccessToken } | { error: { code: string; message: string; lesson?: number | undefined } };
 }
 
 /**
  * Everything the "JWT Authorization Grant" page shows, step by step.
  *
- * @example renderRepoPage({ token, claims, clientKey, repoUuid, workspace, tokens, apiRequests, repository, now: Date.now() })
+ * @example renderRepoPage({ token, claims, clientKey, repoUuid, workspace, grant, api: { requests, repository }, now: Date.now() })
  */
 export interface RepoPageView {
   /** The iframe JWT as received: shown with its signature redacted. */
@@ -46,12 +46,15 @@ export interface RepoPageView {
   clientKey: string;
   repoUuid: string;
   workspace: string;
-  tokens: TokenStep[];
-  apiRequests: RecordedRequest[];
-  repository: RepositoryView;
+  /** The JWT grant for a token restricted to this repository: the token, or Bitbucket's refusal. */
+  grant: TokenStep;
+  /** The REST call made with that token, and what it returned; absent when the grant failed. */
+  api?: { requests: RecordedRequest[]; repository: RepositoryView };
   now: number;
   /** Scripts the page loads: Bitbucket's `all.js` when framed by real Bitbucket. */
   scripts?: string[];
+  /** The path of BASE_URL, prefixed to the page's links. */
+  basePath?: string;
 }
 
 /**
@@ -102,7 +105,7 @@ function requestsBlock(requests: RecordedRequest[], whenNone: string): SafeHtml 
   return html`${requests.map(requestBlock)}`;
 }
 
-function tokenStep(step: TokenStep, now: number): SafeHtml {
+function tokenStep(step: TokenStep, now: number, basePath: string): SafeHtml {
   const outcome =
     'token' in step.result
       ? html`<table>
@@ -111,42 +114,31 @@ function tokenStep(step: TokenStep, now: number): SafeHtml {
 <tr><th>scopes</th><td><code>${step.result.token.scopes.join(' ') || '(none listed)'}</code></td></tr>
 <tr><th>expires</th><td>${readableTime(step.result.token.expiresAt / 1000, now)}</td></tr>
 </table>`
-      : html`<div class="error"><p><code>${step.result.error.code}</code></p><p>${step.result.error.message}</p></div>`;
+      : html`<div class="error"><p><code>${step.result.error.code}</code></p><p>${step.result.error.message}</p>${
+          step.result.error.lesson === undefined
+            ? ''
+            : html`<p>Read more: <a href="${basePath}/lessons/${step.result.error.lesson}">lesson ${step.result.error.lesson}</a>.</p>`
+        }</div>`;
   return html`<h3>${step.label}</h3>
 <p>Restriction: <code>${step.restriction}</code></p>
 ${requestsBlock(step.requests, 'No request during this page load: the token came from the token cache (a token lives an hour or more; the app exchanges a new JWT only near its expiry).')}
 ${outcome}`;
 }
 
-/**
- * The "JWT Authorization Grant" repository page: the verified iframe JWT, the JWT grant
- * (requests as sent, secrets redacted, and the tokens obtained), the REST call and the
- * repository it returned.
- *
- * @example res.type('html').send(renderRepoPage(view))
- */
-export function renderRepoPage(view: RepoPageView): string {
-  const repo = view.repository;
+/** Sections 3 and 4: the REST call and the repository, or why there was none. */
+function apiSections(view: RepoPageView): SafeHtml {
+  if (!view.api) {
+    return html`<h2>3. No REST call</h2>
+<div class="error"><p>Without a token restricted to this repository, the app stops here. It does <strong>not</strong> fall back to
+the installation's unrestricted token: a page that quietly widened its own access whenever the narrow token failed would hide
+the failure, and hold more than it needs (lesson 5). Fix what Bitbucket's answer above says, then reload.</p></div>`;
+  }
+  const repo = view.api.repository;
   const clone = Array.isArray(repo.links?.clone) ? repo.links.clone : [];
-  const body = html`
-<p>What this page did, when Bitbucket loaded it in the repository's navigation.</p>
-
-<h2>1. Bitbucket's JWT, verified</h2>
-<p>Bitbucket put a JWT in this page's URL (<code>?jwt=…</code>), signed with the installation's shared secret.
-The app found the installation by <code>iss</code> (the clientKey), checked the HS256 signature, the times, and the
-query string hash of this very URL. Lesson 6 explains each check.</p>
-<pre>${redactJwt(view.token)}</pre>
-${claimRows(view.claims, view.now)}
-<p>Installation: <code>${view.clientKey}</code><br>Workspace (principal): <code>${view.workspace}</code><br>
-Repository: <code>${view.repoUuid}</code></p>
-
-<h2>2. The JWT grant: an access token</h2>
-<p>The app signs its own JWT (<code>iss</code> app key, <code>sub</code> clientKey) and swaps it at the token endpoint
-(<code>grant_type=urn:bitbucket:oauth2:jwt</code>). Lesson 4 explains the exchange.</p>
-${view.tokens.map((step) => tokenStep(step, view.now))}
-
-<h2>3. The REST API, with the Bearer token</h2>
-${requestsBlock(view.apiRequests, 'No request recorded.')}
+  return html`<h2>3. The REST API, with the restricted token</h2>
+<p>The call carries <code>Authorization: Bearer</code> with the token restricted to this repository: it can read this
+repository and nothing else of the workspace.</p>
+${requestsBlock(view.api.requests, 'No request recorded.')}
 
 <h2>4. The repository</h2>
 <table>
@@ -159,5 +151,34 @@ ${requestsBlock(view.apiRequests, 'No request recorded.')}
 ${clone.map((c) => html`<tr><th>clone (${text(c.name)})</th><td><code>${text(c.href)}</code></td></tr>`)}
 </table>
 <p class="muted">Lesson 5 explains the API call and pagination.</p>`;
+}
+
+/**
+ * The "JWT Authorization Grant" repository page: the verified iframe JWT, the JWT grant for a
+ * token restricted to this repository (requests as sent, secrets redacted, and the token obtained
+ * or Bitbucket's refusal), the REST call made with that token and the repository it returned.
+ *
+ * @example res.type('html').send(renderRepoPage(view))
+ */
+export function renderRepoPage(view: RepoPageView): string {
+  const body = html`
+<p>What this page did, when Bitbucket loaded it in the repository's navigation.</p>
+
+<h2>1. Bitbucket's JWT, verified</h2>
+<p>Bitbucket put a JWT in this page's URL (<code>?jwt=…</code>), signed with the installation's shared secret.
+The app found the installation by <code>iss</code> (the clientKey), checked the HS256 signature, the times, and the
+query string hash of this very URL. Lesson 6 explains each check.</p>
+<pre>${redactJwt(view.token)}</pre>
+${claimRows(view.claims, view.now)}
+<p>Installation: <code>${view.clientKey}</code><br>Workspace (principal): <code>${view.workspace}</code><br>
+Repository: <code>${view.repoUuid}</code></p>
+
+<h2>2. The JWT grant: a token for this repository only</h2>
+<p>The app signs its own JWT (<code>iss</code> app key, <code>sub</code> clientKey) and swaps it at the token endpoint
+(<code>grant_type=urn:bitbucket:oauth2:jwt</code>), with <code>bitbucket_repository</code> set to this repository: the token
+then works on this repository only, with no workspace-level permission. Lesson 4 explains the exchange.</p>
+${tokenStep(view.grant, view.now, view.basePath ?? '')}
+
+${apiSections(view)}`;
   return renderLayout({ title: 'JWT Authorization Grant', body, scripts: view.scripts ?? [] });
 }

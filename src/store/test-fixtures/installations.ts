@@ -1,7 +1,7 @@
 import type { Installation } from '../installation.ts';
 
 /**
- * A valid installation for tests, shaped like a real `installed` payload (protocol.md §6), unique
+ * A valid installation for tests, shaped like a real `installed` payload (docs/protocol.md §6), unique
  * per `id`. The secret is long enough for redaction (`redactText`) to recognise it.
  *
  * @example

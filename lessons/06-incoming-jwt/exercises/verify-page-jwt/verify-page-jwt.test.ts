@@ -78,12 +78,21 @@ describe('verify-page-jwt', () => {
     await expectRefusal(verify(pageToken({ claims: { iat: NOW_SECONDS + 300, exp: NOW_SECONDS + 3900 } })), 'ERR_JWT_NOT_YET_VALID', 'iat: 5 minutes from now');
   });
 
-  it('7. the qsh is there and is the hash of this request (ERR_QSH_MISSING, ERR_QSH_MISMATCH)', async () => {
+  it('7. a token that claims to live over an hour is refused (ERR_JWT_LIFETIME)', async () => {
+    await expectRefusal(verify(pageToken({ claims: { iat: NOW_SECONDS - 5, exp: NOW_SECONDS - 5 + 86_400 } })), 'ERR_JWT_LIFETIME', 'exp - iat: a whole day');
+    try {
+      await verify(pageToken({ claims: { iat: NOW_SECONDS - 5, exp: NOW_SECONDS - 5 + 3600 + 20 } }))();
+    } catch (error) {
+      failRule('accepted: an hour, give or take the leeway, is how long Bitbucket\'s tokens live', `refused: ${(error as Error).message.split('\n')[0]}`, 'exp - iat: 3620 s');
+    }
+  });
+
+  it('8. the qsh is there and is the hash of this request (ERR_QSH_MISSING, ERR_QSH_MISMATCH)', async () => {
     await expectRefusal(verify(pageToken({ claims: { qsh: undefined } })), 'ERR_QSH_MISSING', 'a token without qsh');
     await expectRefusal(verify(pageToken(), OTHER_PAGE), 'ERR_QSH_MISMATCH', 'a genuine token replayed on another repository\'s page');
   });
 
-  it('8. a genuine page request is accepted, with its installation', async () => {
+  it('9. a genuine page request is accepted, with its installation', async () => {
     let verified: Awaited<ReturnType<typeof verifyRequest>> | undefined;
     try {
       verified = await verify(pageToken())();

@@ -4,6 +4,7 @@ import {
   JwtAlgorithmError,
   JwtAudienceError,
   JwtExpiredError,
+  JwtLifetimeError,
   JwtNotYetValidError,
   JwtSignatureError,
   QshMismatchError,
@@ -19,6 +20,9 @@ import type { InstallationStore } from '../../../../src/store/installation.ts';
  * what `verifyRequest` (src/jwt/verify.ts) does with jose, written out check by check. Each
  * refusal is the lab's typed error, so the app answers it with the right status and message.
  */
+
+/** Bitbucket's own JWTs live exactly an hour: a longer claim is no honest signer's. */
+const MAX_LIFETIME_SECONDS = 3600;
 
 /**
  * Where the secrets are, and what the app's own URL is.
@@ -38,7 +42,7 @@ export interface VerifyOptions {
 
 /**
  * Verifies a request Bitbucket sent (a page load, a lifecycle call): the token's algorithm, its
- * issuer's installation, the audience, the signature, the times and the qsh, in that order.
+ * issuer's installation, the audience, the signature, the times, the lifetime and the qsh, in that order.
  *
  * @example
  * const { installation, claims } = await verifyRequest({ method: 'GET', url: req.originalUrl, headers: req.headers }, { store, appBaseUrl })
@@ -62,9 +66,10 @@ export async function verifyRequest(request: RequestLike, o: VerifyOptions): Pro
   // TODO (rule 5, expired): `exp` is still ahead of now, give or take o.leewaySeconds (default
   //   30): JwtExpiredError otherwise. Times are Unix seconds; o.now() is milliseconds.
   // TODO (rule 6, from the future): an `iat` beyond now + leeway is JwtNotYetValidError.
-  // TODO (rule 7, qsh): no qsh is QshMissingError; a qsh that is not queryStringHash(method, url,
+  // TODO (rule 7, lifetime): `exp - iat` over MAX_LIFETIME_SECONDS + leeway is JwtLifetimeError.
+  // TODO (rule 8, qsh): no qsh is QshMissingError; a qsh that is not queryStringHash(method, url,
   //   appBaseUrl) of this request is QshMismatchError, with the canonical request you computed.
-  // Then (rule 8) return { token, claims, installation }.
+  // Then (rule 9) return { token, claims, installation }.
   throw new Error('TODO: verify the token (lessons/06-incoming-jwt/exercises/verify-page-jwt/README.md)');
   // #endregion
 }

@@ -26,7 +26,7 @@ export type Case = 'correct' | 'bearer' | 'expired' | 'wrongSecret' | 'noGrantTy
 export const predictions: Record<Case, Answer> = {
   // #region exercise: your predictions
   correct: { status: 200, error: '' },
-  bearer: { status: 401, error: 'unauthorized_client' },
+  bearer: { status: 400, error: 'unauthorized_client' },
   expired: { status: 400, error: 'invalid_grant' },
   wrongSecret: { status: 401, error: 'unauthorized_client' },
   noGrantType: { status: 400, error: 'invalid_grant' },

@@ -4,6 +4,7 @@ import {
   JwtAlgorithmError,
   JwtAudienceError,
   JwtExpiredError,
+  JwtLifetimeError,
   JwtNotYetValidError,
   JwtSignatureError,
   QshMismatchError,
@@ -19,6 +20,9 @@ import type { InstallationStore } from '../../../../../src/store/installation.ts
  * what `verifyRequest` (src/jwt/verify.ts) does with jose, written out check by check. Each
  * refusal is the lab's typed error, so the app answers it with the right status and message.
  */
+
+/** Bitbucket's own JWTs live exactly an hour: a longer claim is no honest signer's. */
+const MAX_LIFETIME_SECONDS = 3600;
 
 /**
  * Where the secrets are, and what the app's own URL is.
@@ -38,7 +42,7 @@ export interface VerifyOptions {
 
 /**
  * Verifies a request Bitbucket sent (a page load, a lifecycle call): the token's algorithm, its
- * issuer's installation, the audience, the signature, the times and the qsh, in that order.
+ * issuer's installation, the audience, the signature, the times, the lifetime and the qsh, in that order.
  *
  * @example
  * const { installation, claims } = await verifyRequest({ method: 'GET', url: req.originalUrl, headers: req.headers }, { store, appBaseUrl })
@@ -68,6 +72,8 @@ export async function verifyRequest(request: RequestLike, o: VerifyOptions): Pro
   if (typeof claims.iat === 'number' && claims.iat > now + leewaySeconds) {
     throw new JwtNotYetValidError({ claim: 'iat', validFrom: claims.iat, now, leewaySeconds });
   }
+  const iat = Number(claims.iat);
+  if (exp - iat > MAX_LIFETIME_SECONDS + leewaySeconds) throw new JwtLifetimeError({ iat, exp, maxSeconds: MAX_LIFETIME_SECONDS + leewaySeconds });
 
   const canonical = canonicalRequest(request.method, request.url, o.appBaseUrl);
   if (typeof claims.qsh !== 'string') throw new QshMissingError(canonical);
