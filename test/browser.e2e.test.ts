@@ -5,6 +5,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRehearsal, type Rehearsal } from '../scripts/lib/rehearsal.ts';
 import { chromiumPath, isExecutable, launchChromium } from './support/chromium.ts';
+import { appClaims, qshOf, referenceCanonical, signHs256 } from './fixtures/mistaken-signers.ts';
 import { collectLogs } from './support/collect-logs.ts';
 import { guardNetwork } from './support/network-guard.ts';
 import { saveScreenshot } from './support/screenshots.ts';
@@ -132,6 +133,30 @@ describe.skipIf(!hasChromium && !inCi)(suiteName, () => {
       await heading.waitFor({ state: 'visible' });
       expect(await heading.innerText()).toMatch(/Lesson 3/);
       await saveScreenshot(page, 'e2e-6-lesson-3', { fullPage: false });
+    } finally {
+      await page.close();
+    }
+  }, 30_000);
+
+  it('inspects a pasted JWT at /inspect and names the signer\'s mistake, the typed secret never shown', async () => {
+    const url = 'https://api.bitbucket.org/2.0/repositories/teams-in-space?role=member&pagelen=50';
+    const secret = 'browser-inspect-secret-0123456789';
+    const qsh = qshOf(referenceCanonical({ method: 'GET', url }, ['query-not-sorted']));
+    const token = signHs256(appClaims({ appKey: 'jwt-grant-tutorial', clientKey: 'ari:cloud:bitbucket::app/{e2e}/jwt-grant-tutorial', qsh, nowMs: Date.now() }), secret);
+    const page = await newPage();
+    try {
+      await page.goto(`${rehearsal.appUrl}/inspect`);
+      await page.fill('textarea[name=token]', token);
+      await page.selectOption('select[name=method]', 'GET');
+      await page.fill('input[name=url]', url);
+      await page.fill('input[name=sharedSecret]', secret);
+      await page.click('button[type=submit]');
+      await page.getByRole('heading', { name: '✗ Invalid' }).waitFor({ state: 'visible' });
+      const text = await page.locator('main').innerText();
+      expect(text).toContain('QSH_QUERY_NOT_SORTED');
+      expect(await page.content()).not.toContain(secret);
+      expect(await page.inputValue('input[name=sharedSecret]')).toBe('');
+      await saveScreenshot(page, 'e2e-7-inspect');
     } finally {
       await page.close();
     }

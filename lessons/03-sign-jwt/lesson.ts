@@ -46,6 +46,18 @@ function tokenOf(ctx: LessonContext, step: number): string {
   return token;
 }
 
+/**
+ * The qsh functions and the signer of this run: with `--mine`, the learner's (lesson 3's exercises),
+ * else src/'s. Step 5 checks the result with src/ on purpose: the reference, as Bitbucket's would be.
+ */
+function piecesOf(ctx: LessonContext) {
+  return {
+    canonicalRequest: ctx.mine.canonicalRequest ?? canonicalRequest,
+    queryStringHash: ctx.mine.queryStringHash ?? queryStringHash,
+    signInstallationJwt: ctx.mine.signInstallationJwt ?? signInstallationJwt,
+  };
+}
+
 /** `--method`/`--url`: a request of the learner's own to hash in step 3; a usage error when they cannot be hashed. */
 function ownRequest(ctx: LessonContext): { method: string; url: string } | undefined {
   const url = ctx.flags.url;
@@ -69,6 +81,7 @@ function cell(text: string): string {
 
 export default defineLesson({
   requires: 'installation',
+  mine: ['canonicalRequest', 'queryStringHash', 'signInstallationJwt'],
   flags: {
     url: {
       type: 'string',
@@ -114,6 +127,7 @@ export default defineLesson({
     {
       title: 'Build the canonical request of the token endpoint',
       async run(ctx) {
+        const { canonicalRequest, queryStringHash } = piecesOf(ctx);
         const endpoint = endpointOf(ctx);
         const canonical = canonicalRequest(METHOD, endpoint, ctx.config.bitbucketUrl);
         ctx.say(`Lesson 4 sends \`${METHOD} ${endpoint}\`. The qsh binds the JWT to that request: method, path and query, made canonical.`);
@@ -145,6 +159,7 @@ export default defineLesson({
     {
       title: 'Hash a request with a query string',
       async run(ctx) {
+        const { canonicalRequest, queryStringHash } = piecesOf(ctx);
         const apiUrl = ctx.config.bitbucketApiUrl;
         ctx.say(
           'The same JWT form can authenticate a REST call directly (`Authorization: JWT ...` on the API), with the qsh of that call. ' +
@@ -185,6 +200,7 @@ export default defineLesson({
     {
       title: 'Sign it with HS256 (jose)',
       async run(ctx) {
+        const { signInstallationJwt } = piecesOf(ctx);
         const installation = await ctx.installation();
         const endpoint = endpointOf(ctx);
         const token = await signInstallationJwt({
@@ -200,7 +216,10 @@ export default defineLesson({
         ctx.secret(token.split('.')[2] ?? token);
         ctx.state[TOKEN_KEY] = token;
         ctx.say(
-          '`signInstallationJwt` (src/jwt/sign.ts) checks its inputs, computes the qsh, and has jose sign: ' +
+          (ctx.mine.signInstallationJwt
+            ? '**Your** `signAppJwt` (`--mine`) signed it, with `node:crypto` alone. The lab\'s own, for comparison: '
+            : '') +
+            '`signInstallationJwt` (src/jwt/sign.ts) checks its inputs, computes the qsh, and has jose sign: ' +
             '`new SignJWT(claims).setProtectedHeader({ alg: \'HS256\', typ: \'JWT\' }).sign(key)`, where the key is the UTF-8 bytes of the ' +
             `installation's sharedSecret (${installation.sharedSecret.length} characters, never shown).`,
         );

@@ -41,13 +41,19 @@ async function grantOf(ctx: LessonContext): Promise<Grant> {
   if (done) return done;
   const installation = await ctx.installation();
   const { fetch, seen } = watchFetch(ctx.fetch);
-  const token = await exchangeJwtForToken({ installation, bitbucketUrl: ctx.config.bitbucketUrl, fetch, now: ctx.now });
+  const token = await exchangeJwtForToken({ installation, bitbucketUrl: ctx.config.bitbucketUrl, fetch, now: ctx.now, ...yoursOf(ctx) });
   ctx.secret(token.accessToken);
   const sent = seen.at(-1);
   if (!sent) throw new TypeError('exchangeJwtForToken returned without sending a request through the fetch it was given.');
   const grant = { token, sent };
   ctx.state.grant = grant;
   return grant;
+}
+
+/** With `--mine`, the learner's signer and token request (lessons 3 and 4's exercises) for exchangeJwtForToken. */
+function yoursOf(ctx: LessonContext): Pick<ExchangeOptions, 'sign' | 'tokenRequest'> {
+  const { signInstallationJwt: sign, tokenRequest } = ctx.mine;
+  return { ...(sign ? { sign } : {}), ...(tokenRequest ? { tokenRequest } : {}) };
 }
 
 /** `2026-01-01 02:00:00 UTC`. */
@@ -173,7 +179,7 @@ async function sendMistake(ctx: LessonContext, mistake: Mistake): Promise<void> 
   const { fetch, seen } = watchFetch(bend ? bendFetch(ctx.fetch, bend) : ctx.fetch);
   let failure: unknown;
   try {
-    const token = await exchangeJwtForToken({ installation, bitbucketUrl: ctx.config.bitbucketUrl, now: ctx.now, ...options, fetch });
+    const token = await exchangeJwtForToken({ installation, bitbucketUrl: ctx.config.bitbucketUrl, now: ctx.now, ...yoursOf(ctx), ...options, fetch });
     ctx.secret(token.accessToken);
   } catch (error) {
     failure = error;
@@ -203,6 +209,7 @@ async function sendMistake(ctx: LessonContext, mistake: Mistake): Promise<void> 
 
 export default defineLesson({
   requires: 'installation',
+  mine: ['queryStringHash', 'signInstallationJwt', 'tokenRequest'],
   flags: {
     mistakes: {
       type: 'boolean',

@@ -105,6 +105,7 @@ describe('Lesson 6: verifying the JWTs Bitbucket sends (BASE_URL default)', () =
       'Accepted: **the app with BASE_URL=https://abc123.ngrok.app/bitbucket**',
     );
     expect(out, 'a proxy that adds a path prefix breaks the hash').toContain(`The app computed: GET&/connect/oauth-callback&${PAGE_QUERY}`);
+    expect(out, 'and the tool for the reader\'s own tokens').toContain('npm run inspect -- <jwt> --url');
   });
 
   it('never prints the shared secret or a whole JWT', () => {

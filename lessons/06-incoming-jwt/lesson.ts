@@ -9,7 +9,7 @@ import { isLabError, type LabError } from '../../src/errors.ts';
 import { QshMismatchError } from '../../src/jwt/errors.ts';
 import { canonicalRequest } from '../../src/jwt/qsh.ts';
 import { signProductJwt } from '../../src/jwt/sign.ts';
-import { decodeUnverified, extractJwt, verifyRequest, type RequestLike } from '../../src/jwt/verify.ts';
+import { decodeUnverified, extractJwt as srcExtractJwt, verifyRequest, type RequestLike } from '../../src/jwt/verify.ts';
 import { redactSecret } from '../../src/redact.ts';
 import type { Installation } from '../../src/store/installation.ts';
 import { defineLesson, type LessonContext } from '../runner/lesson.ts';
@@ -84,7 +84,8 @@ function onTheWire(request: RequestLike, tokens: string[]): string {
 
 /** Verifies as the app's repository page does, with the app's BASE_URL unless told otherwise. */
 function verifyAsApp(ctx: LessonContext, request: RequestLike, appBaseUrl = ctx.config.baseUrl) {
-  return verifyRequest(request, { store: ctx.store, appBaseUrl, now: ctx.now, leewaySeconds: LEEWAY_SECONDS });
+  const verify = ctx.mine.verifyRequest ?? verifyRequest;
+  return verify(request, { store: ctx.store, appBaseUrl, now: ctx.now, leewaySeconds: LEEWAY_SECONDS });
 }
 
 /**
@@ -110,6 +111,7 @@ function computedCanonical(error: LabError): string {
 
 export default defineLesson({
   requires: 'installation',
+  mine: ['extractJwt', 'verifyRequest'],
   steps: [
     {
       title: 'Play Bitbucket: sign the repository page URL',
@@ -140,6 +142,8 @@ export default defineLesson({
     {
       title: 'Find the token: jwt parameter or Authorization header',
       async run(ctx) {
+        // With --mine, the learner's extractJwt (lesson 6's exercise find-the-token).
+        const extractJwt = ctx.mine.extractJwt ?? srcExtractJwt;
         const installation = await ctx.installation();
         const pageToken = await signPage(ctx, installation);
         const page = pageRequest(receivedUrl(ctx.config.baseUrl, pagePath(REPOSITORY_UUID)), pageToken);
@@ -288,6 +292,7 @@ export default defineLesson({
             'is in the proxy (forward the path unchanged) or in BASE_URL (the public URL, exactly as in the descriptor). ' +
             'A proxy that *strips* the context path is fine: the app accepts the path with or without it.',
         );
+        ctx.say('For a token of your own: `npm run inspect -- <jwt> --url <the URL it came with>` names the mistake behind a mismatch (`npm start` serves the same at /inspect).');
       },
     },
   ],

@@ -42,7 +42,7 @@ describe('checkFlags', () => {
 
   it('lists every valid flag when one is unknown', () => {
     expect(() => checkFlags(parseArgs(['--colour']).flags, LESSON_FLAGS)).toThrow(
-      'Unknown flag --colour. Valid flags here: --yes, --simulate, --reset, --no-color, --help, --base-url=<value>.',
+      'Unknown flag --colour. Valid flags here: --yes, --simulate, --reset, --no-color, --mine, --help, --base-url=<value>.',
     );
   });
 

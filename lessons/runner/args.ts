@@ -12,7 +12,7 @@ export interface FlagSpec {
  * names. Between them, the flags answer every question the runner would otherwise ask on a terminal.
  *
  * @example
- * Object.keys(RUNNER_FLAGS) // ['yes', 'simulate', 'reset', 'no-color', 'help']
+ * Object.keys(RUNNER_FLAGS) // ['yes', 'simulate', 'reset', 'no-color', 'mine', 'help']
  */
 export const RUNNER_FLAGS = {
   yes: { type: 'boolean', description: 'Answer every question with its default, send every request: no prompts (-y).' },
@@ -25,6 +25,10 @@ export const RUNNER_FLAGS = {
     description: 'Start over: clear progress, transcripts and the offline installations (asks first on a terminal).',
   },
   'no-color': { type: 'boolean', description: 'No colours or other ANSI codes (also: NO_COLOR=1).' },
+  mine: {
+    type: 'boolean',
+    description: 'Run the lesson with your own code from its exercises (npm run practice) in place of src/, where it has some.',
+  },
   help: { type: 'boolean', description: 'Show this help (-h).' },
 } as const satisfies Record<string, FlagSpec>;
 

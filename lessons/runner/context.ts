@@ -9,6 +9,7 @@ import type { LessonContext } from './lesson.ts';
 import type { ManifestEntry } from './manifest.ts';
 import type { Output } from './output.ts';
 import type { Style } from './style.ts';
+import type { Pieces } from './practice/pieces.ts';
 import { createRecordingFetch } from './recording-fetch.ts';
 
 /**
@@ -51,6 +52,8 @@ export interface LessonContextOptions {
   onExchange?: (exchange: HttpExchange) => void;
   /** The transcript file, named where a long body is shortened on the terminal. */
   transcript?: string;
+  /** `--mine`: the learner's pieces, for `ctx.mine`. Default none. */
+  mine?: Partial<Pieces>;
 }
 
 /**
@@ -102,6 +105,7 @@ export function createLessonContext(o: LessonContextOptions): LessonContext {
     },
     registry: o.registry,
     state: {},
+    mine: o.mine ?? {},
     async installation() {
       const installation = await latestInstallation(o.store, { live: o.config.live });
       if (!installation) throw await noInstallationError(o.config, o.provider, o.store);

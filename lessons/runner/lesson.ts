@@ -11,6 +11,7 @@ import type { BitbucketMock } from '../../mocks/bitbucket.ts';
 import type { BitbucketRegistry } from '../../mocks/registry.ts';
 import { FLAG_NAME, RUNNER_FLAGS, type FlagSpec } from './args.ts';
 import { LessonDefinitionError } from './errors.ts';
+import { PIECE_NAMES, type PieceName, type Pieces } from './practice/pieces.ts';
 
 /** What a step gets: configuration, state, the network (recorded) and ways to talk to the learner. */
 export interface LessonContext {
@@ -49,6 +50,11 @@ export interface LessonContext {
   /** Values steps pass along within one run (a step reads what an earlier one stored); check before use. */
   state: Record<string, unknown>;
   /**
+   * With `--mine`, the learner's own code for the pieces the lesson declares in `mine` (each shaped
+   * like the `src/` function it replaces); empty otherwise. Use `ctx.mine.x ?? x`.
+   */
+  mine: Partial<Pieces>;
+  /**
    * The installation the lessons act for: the most recently updated active one (live: from real
    * Bitbucket only). Throws ERR_NO_INSTALLATION when there is none.
    */
@@ -84,6 +90,11 @@ export interface Lesson {
    *   loopback only.
    */
   mock?: 'state' | 'intercept';
+  /**
+   * The pieces this lesson takes from the learner's exercises with `--mine` (lessons/runner/practice/pieces.ts),
+   * read from `ctx.mine`. Without it, `--mine` is a usage error for this lesson.
+   */
+  mine?: PieceName[];
   steps: Step[];
 }
 
@@ -107,6 +118,9 @@ export function defineLesson(lesson: Lesson): Lesson {
   }
   if (lesson.mock !== undefined && lesson.mock !== 'state' && lesson.mock !== 'intercept') {
     problems.push(`mock must be 'state', 'intercept' or absent, not ${JSON.stringify(lesson.mock)}`);
+  }
+  for (const piece of lesson.mine ?? []) {
+    if (!PIECE_NAMES.includes(piece)) problems.push(`mine: ${JSON.stringify(piece)} is not a piece; pieces are ${PIECE_NAMES.join(', ')}`);
   }
   if (!Array.isArray(lesson.steps) || lesson.steps.length === 0) problems.push('a lesson needs at least one step');
   const seen = new Set<string>();

@@ -296,7 +296,7 @@ describe('runLessonCli: usage and configuration errors exit 2', () => {
   it('names the valid flags, the lesson\'s included, for an unknown one', async () => {
     const run = await runCli(['1', '--colour']);
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('Unknown flag --colour. Valid flags here: --yes, --simulate, --reset, --no-color, --help, --base-url=<value>.');
+    expect(run.stderr).toContain('Unknown flag --colour. Valid flags here: --yes, --simulate, --reset, --no-color, --mine, --help, --base-url=<value>.');
   });
 
   it('refuses a lesson flag without its lesson', async () => {

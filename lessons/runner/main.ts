@@ -16,6 +16,9 @@ import { latestInstallation, liveNoInstallationMessage, offlineNoInstallationMes
 import { createInterrupt, interruptiblePrompts, type Interrupt } from './interrupt.ts';
 import { notesIntro } from './intro.ts';
 import type { Lesson } from './lesson.ts';
+import { listExercises } from './practice/exercises.ts';
+import type { Pieces } from './practice/pieces.ts';
+import { practiceSummary, readPracticeState } from './practice/state.ts';
 import { importLesson } from './load-lesson.ts';
 import { LESSONS_DIR, findLesson, lessonDir, loadManifest, type ManifestEntry } from './manifest.ts';
 import { startOfflineBitbucket, type OfflineBitbucket } from './offline.ts';
@@ -185,7 +188,7 @@ async function run(io: CliIo, modules: RunModules, open: Openers, interrupt: Int
 
   if (!selected) {
     const progress = readProgress(config.dataDir);
-    const lines = menuLines(manifest, progress);
+    const lines = menuLines(manifest, progress, practiceSummary(listExercises(manifest, lessonsDir), readPracticeState(config.dataDir)));
     if (!interactive) {
       output.line(['Lessons:', ...lines.map((l) => `  ${l.name}`), '', 'Run one with: npm run lesson <n>   (options: npm run lesson -- --help)'].join('\n'));
       return EXIT.usage;
@@ -205,6 +208,7 @@ async function run(io: CliIo, modules: RunModules, open: Openers, interrupt: Int
     interrupt,
     yes: runner.yes === true,
     simulate: runner.simulate === true,
+    mine: runner.mine === true,
     store: await open.store(config),
     registry: config.live ? undefined : await open.registry(config),
     lessonsDir,
@@ -222,12 +226,21 @@ function lessonFlags(parsed: ParsedArgs, lesson: Lesson): Record<string, string 
   return Object.fromEntries(Object.entries(all).filter(([name]) => !Object.hasOwn(RUNNER_FLAGS, name)));
 }
 
-/** The menu: ✓ done, ▸ next. */
-function menuLines(manifest: ManifestEntry[], progress: Progress): { name: string; value: number }[] {
+/**
+ * The menu: ✓ done, ▸ next; beside a lesson with exercises, how many of them its last test runs
+ * passed (`npm run practice` keeps those results in DATA_DIR).
+ */
+function menuLines(
+  manifest: ManifestEntry[],
+  progress: Progress,
+  practice: ReadonlyMap<number, { done: number; total: number }> = new Map(),
+): { name: string; value: number }[] {
   const next = nextLesson(manifest.map((e) => e.number), progress);
   return manifest.map((e) => {
     const mark = progress.completed.includes(e.number) ? '✓' : e.number === next ? '▸' : ' ';
-    return { name: `${mark} ${e.number}. ${e.title}`, value: e.number };
+    const exercises = practice.get(e.number);
+    const done = exercises ? `  · exercises ${exercises.done}/${exercises.total}` : '';
+    return { name: `${mark} ${e.number}. ${e.title}${done}`, value: e.number };
   });
 }
 
@@ -265,6 +278,8 @@ interface RunLessonOptions {
   interrupt: Interrupt;
   yes: boolean;
   simulate: boolean;
+  /** `--mine`: the learner's exercise code in place of src/ (lessons/runner/practice/pieces.ts). */
+  mine: boolean;
   store: InstallationStore;
   /** Offline: the simulated Bitbucket's registry. */
   registry: BitbucketRegistry | undefined;
@@ -274,6 +289,19 @@ interface RunLessonOptions {
 
 /** The run of one lesson, once its output (with markdown) is made. */
 type LessonRun = RunLessonOptions & { output: Output };
+
+/** `--mine`: the learner's pieces this lesson declares, loaded; a usage error for a lesson that takes none. */
+async function loadMine(o: LessonRun): Promise<{ pieces: Partial<Pieces>; description: string }> {
+  const { describeLoaded, lessonsWithPieces, loadPieces } = await import('./practice/pieces.ts');
+  const exercises = listExercises(o.manifest, o.lessonsDir);
+  if (!o.lesson.mine?.length) {
+    throw new UsageError(
+      `Lesson ${o.entry.number} runs none of your exercise code, so --mine changes nothing. It works with lessons ${lessonsWithPieces(exercises).join(', ')}.`,
+    );
+  }
+  const { pieces, loaded } = await loadPieces(o.lesson.mine, exercises);
+  return { pieces, description: describeLoaded(loaded) };
+}
 
 /** What both lessons of a `--simulate` run need of the simulated Bitbucket: the most of the two. */
 function strongestNeed(...needs: Lesson['mock'][]): Lesson['mock'] {
@@ -289,6 +317,8 @@ async function runLesson(options: RunLessonOptions): Promise<number> {
   const now = o.io.now ?? Date.now;
   const provider = o.manifest.find((e) => e.provides === 'installation');
   let offline: OfflineBitbucket | undefined;
+  // Before anything runs: a learner's file that does not load stops the run here, with what to do.
+  const mine = o.mine ? await loadMine(o) : undefined;
   try {
     await registerStoredSecrets(store, output);
     let simulated: Lesson | undefined;
@@ -318,6 +348,7 @@ async function runLesson(options: RunLessonOptions): Promise<number> {
     }
 
     printHeader(o);
+    if (mine) output.line(`${style.yellow(mine.description)}\n`);
     let current = '';
     const transcript = createTranscript({
       path: transcriptPath(config.dataDir, entry.number),
@@ -342,6 +373,7 @@ async function runLesson(options: RunLessonOptions): Promise<number> {
       provider,
       onExchange: (exchange) => transcript.add(current, exchange),
       transcript: transcript.path,
+      mine: mine?.pieces,
     });
     const result = await runSteps(o.lesson, ctx, {
       output,
@@ -439,7 +471,8 @@ function printOutcome(o: LessonRun, result: StepsResult, transcript: string | un
   if (result.failure) {
     output.line(style.red(`✗ Lesson ${entry.number} stopped at step ${result.failure.step} of ${total}.`));
     if (transcript) output.line(`Transcript of the HTTP exchanges: ${transcript}`);
-    output.line(`Fix what the message above says, then run: npm run lesson ${entry.number}`);
+    output.line(`Fix what the message above says, then run: npm run lesson ${entry.number}${o.mine ? ' -- --mine' : ''}`);
+    if (o.mine) output.line(`Your code ran in this lesson: its exercises say which rule it breaks, npm run practice -- check ${entry.number}`);
     output.line(`More on this lesson: npm run notes ${entry.number}`);
     return;
   }

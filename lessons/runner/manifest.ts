@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ManifestError, UsageError } from './errors.ts';
+import { checkUniqueNames, parseExercises, type ExerciseEntry } from './practice/exercise-entry.ts';
 
 /** One lesson in `lessons/manifest.json`. Its files live in `lessons/NN-slug/`. */
 export interface ManifestEntry {
@@ -15,6 +16,8 @@ export interface ManifestEntry {
    * `requires: 'installation'` and none is stored, the runner points here and can simulate it.
    */
   provides?: 'installation';
+  /** The lesson's exercises, in teaching order (lessons/runner/README.md, "Writing an exercise"). */
+  exercises?: ExerciseEntry[];
 }
 
 /**
@@ -29,8 +32,8 @@ const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 const MAX_LESSONS = 99;
 
 /**
- * Validates the manifest's JSON: an array of `{ number, slug, title, provides? }`, numbered 1, 2, 3...
- * in order (the menu and "what next" follow the array).
+ * Validates the manifest's JSON: an array of `{ number, slug, title, provides?, exercises? }`, numbered
+ * 1, 2, 3... in order (the menu and "what next" follow the array); exercise names are unique.
  *
  * @example
  * parseManifest([{ number: 1, slug: 'descriptor', title: 'The app descriptor' }])
@@ -38,13 +41,13 @@ const MAX_LESSONS = 99;
 export function parseManifest(data: unknown): ManifestEntry[] {
   if (!Array.isArray(data)) throw new ManifestError('the manifest is a JSON array of lessons.');
   if (data.length > MAX_LESSONS) throw new ManifestError(`at most ${MAX_LESSONS} lessons (two-digit directories).`);
-  return data.map((raw: unknown, index): ManifestEntry => {
+  const entries = data.map((raw: unknown, index): ManifestEntry => {
     const where = `entry ${index + 1}`;
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ManifestError(`${where} is not an object.`);
-    const { number, slug, title, provides, ...rest } = raw as Record<string, unknown>;
+    const { number, slug, title, provides, exercises, ...rest } = raw as Record<string, unknown>;
     const unknownKeys = Object.keys(rest);
     if (unknownKeys.length > 0) {
-      throw new ManifestError(`${where} has unknown keys (${unknownKeys.join(', ')}): use number, slug, title, provides.`);
+      throw new ManifestError(`${where} has unknown keys (${unknownKeys.join(', ')}): use number, slug, title, provides, exercises.`);
     }
     if (number !== index + 1) {
       throw new ManifestError(`${where} has "number": ${JSON.stringify(number)}; lessons are numbered 1, 2, 3... in order, so it must be ${index + 1}.`);
@@ -56,8 +59,12 @@ export function parseManifest(data: unknown): ManifestEntry[] {
     if (provides !== undefined && provides !== 'installation') {
       throw new ManifestError(`${where}: "provides" is "installation" or absent.`);
     }
-    return provides === undefined ? { number, slug, title } : { number, slug, title, provides };
+    const entry: ManifestEntry = provides === undefined ? { number, slug, title } : { number, slug, title, provides };
+    if (exercises !== undefined) entry.exercises = parseExercises(exercises, where);
+    return entry;
   });
+  checkUniqueNames(entries);
+  return entries;
 }
 
 /**

@@ -15,6 +15,7 @@ import type { HttpExchange } from './exchange.ts';
 import type { LessonContext } from './lesson.ts';
 import { startOfflineMock } from './mock.ts';
 import { createOutput } from './output.ts';
+import type { Pieces } from './practice/pieces.ts';
 
 /** Options of {@link createTestContext}. */
 export interface TestContextOptions {
@@ -32,6 +33,8 @@ export interface TestContextOptions {
   mock?: boolean;
   /** What `ctx.confirm` answers; default: each question's default (as with no terminal). */
   answer?: (question: string, defaultValue: boolean) => boolean;
+  /** `ctx.mine`: pieces standing in for src/, as `--mine` loads them (e.g. `loadPieces(...)`). Default none. */
+  mine?: Partial<Pieces>;
 }
 
 /** A lesson context for tests, plus what the learner would have seen. */
@@ -77,6 +80,7 @@ export async function createTestContext(o: TestContextOptions = {}): Promise<Tes
     ask: answer && (async (question: string, fallback: boolean) => answer(question, fallback)),
     yes: false,
     onExchange: (exchange) => exchanges.push(exchange),
+    mine: o.mine,
   });
   return {
     ...ctx,

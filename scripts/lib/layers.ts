@@ -101,7 +101,7 @@ export function formatViolations(violations: readonly LayerViolation[]): string 
 
 /**
  * The layers as a mermaid flowchart, each folder of the lab one node (src/app inside src), from a
- * cruise's result: the code only, tests left out (they may use every layer).
+ * cruise's result: the code only, tests left out (they may use every layer); edges sorted.
  *
  * @example
  * const { result } = await cruiseLayers()
@@ -114,7 +114,11 @@ export async function layersPicture(result: ICruiseResult): Promise<string> {
     exclude: '\\.test\\.ts$',
     collapse: '^(src/app|src|mocks|lessons|scripts)',
   });
-  return String(formatted.output).trim();
+  // Edges in a stable order: the cruise lists them in the order it met them, which a new file
+  // anywhere can change; the picture should change only when the layers do.
+  const lines = String(formatted.output).trim().split('\n');
+  const isEdge = (line: string) => line.includes('-->');
+  return [...lines.filter((line) => !isEdge(line)), ...lines.filter(isEdge).sort()].join('\n');
 }
 
 /**

@@ -14,6 +14,7 @@ import { createRequestRecorder } from './request-recorder.ts';
 import { descriptorRoute } from './routes/descriptor.ts';
 import { healthcheck } from './routes/healthcheck.ts';
 import { homePage } from './routes/home.ts';
+import { inspectRoutes } from './routes/inspect.ts';
 import { installComplete } from './routes/install-complete.ts';
 import { lessonNotes } from './routes/lesson-notes.ts';
 import { lifecycleRoutes } from './routes/lifecycle.ts';
@@ -130,6 +131,7 @@ export function createApp(deps: AppDeps): Express {
     }),
   );
   if (deps.course) routes.get('/lessons/:n', lessonNotes({ course: deps.course, basePath }));
+  routes.use(inspectRoutes({ store, appBaseUrl: config.baseUrl, bitbucketUrl: config.bitbucketUrl, basePath, now }));
 
   // BASE_URL may have a path (https://host/app). A proxy that keeps it sends /app/installed, one
   // that strips it sends /installed: both reach the routes, and qsh ignores the context path.

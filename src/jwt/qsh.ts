@@ -10,6 +10,10 @@ import { createHash } from 'node:crypto';
  * Written by hand on purpose: this is the part of the protocol worth understanding line by line.
  * It follows Atlassian's reference implementation (npm `atlassian-jwt`) wherever its prose
  * specification differs (docs/protocol.md, section 5).
+ *
+ * Lesson 3's exercise `canonical-request` is this file with the `#region exercise` parts left for
+ * the learner to write (lessons/03-sign-jwt/exercises/canonical-request/); a test keeps the two
+ * equal outside those regions.
  */
 
 /** Placeholder origin for parsing relative URLs: only path and query are ever used. */
@@ -21,10 +25,12 @@ const PLACEHOLDER_ORIGIN = 'http://qsh.invalid';
  * @example encodeRfc3986("it's (a) test*") // "it%27s%20%28a%29%20test%2A"
  */
 export function encodeRfc3986(value: string): string {
+  // #region exercise: RFC 3986 encoding
   return encodeURIComponent(value).replace(
     /[!'()*]/g,
     (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
   );
+  // #endregion
 }
 
 /** Splits a URL (absolute, or a path with its raw query) into its raw path and raw query. */
@@ -48,12 +54,14 @@ function contextPathOf(baseUrl: string | undefined): string {
  * a leading slash ensured, one trailing slash dropped.
  */
 function canonicalPath(path: string, contextPath: string): string {
+  // #region exercise: the canonical path
   let result = contextPath && path.startsWith(contextPath) ? path.slice(contextPath.length) : path;
   if (result === '') return '/';
   result = result.replaceAll('&', '%26');
   if (!result.startsWith('/')) result = `/${result}`;
   if (result.length > 1 && result.endsWith('/')) result = result.slice(0, -1);
   return result;
+  // #endregion
 }
 
 /**
@@ -61,6 +69,7 @@ function canonicalPath(path: string, contextPath: string): string {
  * repeated name's values sorted and joined with `,`; each pair re-encoded with RFC 3986.
  */
 function canonicalQuery(rawQuery: string): string {
+  // #region exercise: the canonical query
   const values = new Map<string, string[]>();
   // URLSearchParams decodes `+` as a space and `%xx` as UTF-8, as the reference does. It also drops
   // one leading `?`, which in `/p??a=1` belongs to the first name: give it one to drop.
@@ -79,6 +88,7 @@ function canonicalQuery(rawQuery: string): string {
       return `${encodeRfc3986(name)}=${encoded}`;
     })
     .join('&');
+  // #endregion
 }
 
 /**
@@ -97,9 +107,11 @@ function canonicalQuery(rawQuery: string): string {
  */
 export function canonicalRequest(method: string, url: string, baseUrl?: string): string {
   const { path, query } = splitUrl(url);
+  // #region exercise: the canonical request
   return [method.toUpperCase(), canonicalPath(path, contextPathOf(baseUrl)), canonicalQuery(query)].join(
     '&',
   );
+  // #endregion
 }
 
 /**
@@ -109,5 +121,7 @@ export function canonicalRequest(method: string, url: string, baseUrl?: string):
  * queryStringHash('GET', '/path') // '799be84a7fa35570087163c0cd9af3abff7ac05c2c12ba0bb1d7eebc984b3ac2'
  */
 export function queryStringHash(method: string, url: string, baseUrl?: string): string {
+  // #region exercise: the hash
   return createHash('sha256').update(canonicalRequest(method, url, baseUrl), 'utf8').digest('hex');
+  // #endregion
 }

@@ -5,26 +5,29 @@ import { assertUsable } from '../store/usable.ts';
 import {
   InstallationUnknownError,
   JwtAlgorithmError,
-  JwtAmbiguousError,
   JwtAudienceError,
   JwtClaimError,
   JwtExpiredError,
   JwtIssuerError,
   JwtLifetimeError,
   JwtMalformedError,
-  JwtMissingError,
   JwtNotYetValidError,
-  JwtSchemeError,
   JwtSignatureError,
   JwtTooLargeError,
   QshMismatchError,
   QshMissingError,
 } from './errors.ts';
+import { extractJwt } from './extract.ts';
 import { canonicalRequest, queryStringHash } from './qsh.ts';
+import type { RequestLike } from './request.ts';
+
+export { extractJwt, hasJwt } from './extract.ts';
+export type { RequestLike } from './request.ts';
 
 /**
  * Verifying the JWTs an app receives, and the building blocks for any other verifier (the mock's
- * token endpoint): find the token, decode it, check algorithm, issuer, signature, times and qsh.
+ * token endpoint): find the token (extract.ts), decode it, check algorithm, issuer, signature,
+ * times and qsh.
  *
  * Every failure is a typed error from `./errors.ts`; none carries the secret or the whole token.
  */
@@ -34,17 +37,6 @@ const DEFAULT_LEEWAY_SECONDS = 30;
 /** Bitbucket's JWTs live exactly 3600 s (observed, docs/protocol.md section 4); the app's 180 s. */
 const DEFAULT_MAX_LIFETIME_SECONDS = 3600;
 const BASE64URL = /^[A-Za-z0-9_-]*$/;
-
-/**
- * A framework-free HTTP request: `url` is the path and raw query as received (or absolute).
- *
- * @example const request: RequestLike = { method: req.method, url: req.originalUrl, headers: req.headers }
- */
-export type RequestLike = {
-  method: string;
-  url: string;
-  headers: Headers | Record<string, string | string[] | undefined>;
-};
 
 /**
  * The claims of a verified Connect JWT.
@@ -158,84 +150,6 @@ export interface VerifiedRequest {
   token: string;
   claims: JwtClaims;
   installation: Installation;
-}
-
-/** Every value of a header; a `Record` is searched case-insensitively, as HTTP names are. */
-function headerValues(headers: RequestLike['headers'], name: string): string[] {
-  const values: string[] = [];
-  if (headers instanceof Headers) {
-    const value = headers.get(name);
-    if (value !== null) values.push(value);
-  } else {
-    for (const [key, value] of Object.entries(headers)) {
-      if (key.toLowerCase() !== name || value === undefined) continue;
-      values.push(...(Array.isArray(value) ? value : [value]));
-    }
-  }
-  return values.filter((value) => value.trim() !== '');
-}
-
-/** Every value of a query parameter, parsed as the qsh parses the query (so both see one `jwt`). */
-function queryValues(url: string, name: string): string[] {
-  const start = url.indexOf('?');
-  if (start === -1) return [];
-  const end = url.indexOf('#', start);
-  // Keeping the `?` matters: URLSearchParams drops one, and a second one belongs to the first name.
-  return new URLSearchParams(url.slice(start, end === -1 ? undefined : end)).getAll(name);
-}
-
-/**
- * The JWT of a request: from `Authorization: JWT <token>` or from the `jwt` query parameter.
- *
- * Both at once (or either twice) is refused. A non-JWT Authorization header (a proxy's Basic
- * credentials) is ignored when the query carries the token; otherwise it is a scheme error. A
- * lower-case `jwt` scheme is always an error: it is a typo, not someone else's credentials.
- *
- * @example
- * extractJwt({ url: '/installed', headers: { authorization: `JWT ${token}` } }) // token
- * extractJwt({ url: `/page?repoUuid=%7Babc%7D&jwt=${token}`, headers: {} }) // token
- */
-export function extractJwt(request: Pick<RequestLike, 'url' | 'headers'>): string {
-  const authorizations = headerValues(request.headers, 'authorization');
-  const fromQuery = queryValues(request.url, 'jwt');
-  if (authorizations.length > 1) {
-    throw new JwtAmbiguousError([`${authorizations.length} Authorization headers`]);
-  }
-  if (fromQuery.length > 1) throw new JwtAmbiguousError([`${fromQuery.length} jwt query parameters`]);
-
-  let fromHeader: string | undefined;
-  const authorization = authorizations[0]?.trim();
-  if (authorization !== undefined) {
-    const [scheme = '', ...rest] = authorization.split(/\s+/);
-    if (scheme === 'JWT') fromHeader = rest.join(' ');
-    else if (fromQuery.length === 0 || scheme.toLowerCase() === 'jwt') throw new JwtSchemeError(scheme);
-  }
-
-  const queryToken = fromQuery[0];
-  if (fromHeader !== undefined && queryToken !== undefined) {
-    throw new JwtAmbiguousError(['the Authorization header', 'the jwt query parameter']);
-  }
-  if (fromHeader !== undefined) {
-    if (fromHeader === '') throw new JwtMissingError('The Authorization header says "JWT" but no token follows it.');
-    return fromHeader;
-  }
-  if (queryToken !== undefined) {
-    if (queryToken === '') throw new JwtMissingError('The jwt query parameter is empty.');
-    return queryToken;
-  }
-  throw new JwtMissingError();
-}
-
-/**
- * True when the request carries a JWT at all (an Authorization header or a `jwt` query parameter),
- * well-formed or not: a first install may come without one (protocol.md §6), anything else
- * present is for {@link extractJwt} to judge.
- *
- * @example
- * hasJwt({ url: '/installed', headers: {} }) // false: an unsigned first install
- */
-export function hasJwt(request: Pick<RequestLike, 'url' | 'headers'>): boolean {
-  return headerValues(request.headers, 'authorization').length > 0 || queryValues(request.url, 'jwt').length > 0;
 }
 
 function decodePart(part: string, name: 'header' | 'claims'): Record<string, unknown> {

@@ -1,6 +1,6 @@
-import { signInstallationJwt } from '../jwt/sign.ts';
+import { signInstallationJwt, type SignInstallationJwtOptions } from '../jwt/sign.ts';
 import { normaliseBaseUrl } from '../http/base-url.ts';
-import { InvalidOptionError, RateLimitedError, ServerError } from '../http/errors.ts';
+import { RateLimitedError, ServerError } from '../http/errors.ts';
 import { parseRetryAfter } from '../http/retry-after.ts';
 import { checkTimeoutMs, sendRequest } from '../http/send.ts';
 import type { SentResponse } from '../http/send.ts';
@@ -14,20 +14,15 @@ import {
   TokenResponseInvalidError,
 } from './errors.ts';
 import type { GrantErrorDetails } from './errors.ts';
+import { checkGrantOptions, TOKEN_PATH, tokenRequest, type TokenRequestOptions, type TokenRequest } from './token-request.ts';
+
+export { JWT_GRANT_TYPE } from './token-request.ts';
 
 /**
  * The JWT grant (docs/protocol.md, section 2): swap a JWT signed with the installation's sharedSecret
  * for an OAuth access token. There is no refresh token: a new token needs a new JWT.
  */
 
-/**
- * The grant type Bitbucket's token endpoint expects for the JWT grant.
- *
- * @example new URLSearchParams({ grant_type: JWT_GRANT_TYPE }).toString() // 'grant_type=urn%3Abitbucket%3Aoauth2%3Ajwt'
- */
-export const JWT_GRANT_TYPE = 'urn:bitbucket:oauth2:jwt';
-
-const TOKEN_PATH = '/site/oauth2/access_token';
 const DEFAULT_TIMEOUT_MS = 10_000;
 /** A token response is a few hundred bytes; anything near this is not one. */
 const MAX_TOKEN_RESPONSE_BYTES = 64 * 1024;
@@ -90,6 +85,10 @@ export interface ExchangeOptions {
   /** Deadline for the whole call, in milliseconds; default 10 000. */
   timeoutMs?: number;
   signal?: AbortSignal;
+  /** Signs the JWT; default `signInstallationJwt`. `npm run lesson 4 -- --mine` passes the learner's. */
+  sign?: (options: SignInstallationJwtOptions) => Promise<string>;
+  /** Builds the request from the JWT; default `tokenRequest` (token-request.ts). `--mine` passes the learner's. */
+  tokenRequest?: (options: TokenRequestOptions) => TokenRequest;
 }
 
 /**
@@ -119,10 +118,10 @@ export async function exchangeJwtForToken(o: ExchangeOptions): Promise<AccessTok
   const now = o.now ?? Date.now;
   const bitbucketUrl = normaliseBaseUrl(o.bitbucketUrl ?? DEFAULT_BITBUCKET_URL, 'bitbucketUrl');
   const endpoint = `${bitbucketUrl}${TOKEN_PATH}`;
-  const form = grantForm(o.scope, o.repository);
+  checkGrantOptions(o.scope, o.repository);
   const timeoutMs = checkTimeoutMs(o.timeoutMs ?? DEFAULT_TIMEOUT_MS, 'timeoutMs');
 
-  const jwt = await signInstallationJwt({
+  const jwt = await (o.sign ?? signInstallationJwt)({
     appKey: installation.key,
     clientKey: installation.clientKey,
     sharedSecret: installation.sharedSecret,
@@ -132,22 +131,14 @@ export async function exchangeJwtForToken(o: ExchangeOptions): Promise<AccessTok
     baseUrl: bitbucketUrl,
     now,
   });
-  const target = `POST ${endpoint}`;
+  const request = (o.tokenRequest ?? tokenRequest)({ bitbucketUrl, jwt, scope: o.scope, repository: o.repository });
+  const target = `${request.method} ${request.url}`;
   // Measured before sending: the token's lifetime starts no earlier than this, so expiresAt errs early.
   const sentAt = now();
   const response = await sendRequest({
     fetch: o.fetch ?? fetch,
-    url: endpoint,
-    init: {
-      method: 'POST',
-      headers: {
-        Authorization: `JWT ${jwt}`,
-        'Content-Type': 'application/x-www-form-urlencoded',
-        Accept: 'application/json',
-      },
-      body: form.toString(),
-      redirect: 'manual',
-    },
+    url: request.url,
+    init: { method: request.method, headers: request.headers, body: request.body, redirect: 'manual' },
     timeoutMs,
     signal: o.signal,
     maxBodyBytes: MAX_TOKEN_RESPONSE_BYTES,
@@ -168,28 +159,6 @@ function checkInstallation(installation: Installation): void {
     const clientKey = typeof installation?.clientKey === 'string' ? installation.clientKey : undefined;
     throw new InstallationIncompleteError(clientKey || undefined, missing);
   }
-}
-
-function grantForm(scope: string[] | undefined, repository: string | undefined): URLSearchParams {
-  const form = new URLSearchParams({ grant_type: JWT_GRANT_TYPE });
-  if (scope !== undefined) {
-    if (!Array.isArray(scope) || scope.some((s) => typeof s !== 'string' || !/^[a-z][a-z:_-]*$/i.test(s))) {
-      throw new InvalidOptionError(
-        `scope must be a list of scope names such as ["repository", "pullrequest:write"]; got ${JSON.stringify(scope)}.`,
-      );
-    }
-    if (scope.length > 0) form.set('scope', [...new Set(scope)].join(' '));
-  }
-  if (repository !== undefined) {
-    // A UUID, braces optional: nothing that could smuggle another form field or whitespace.
-    if (typeof repository !== 'string' || !/^\{?[0-9a-f-]{32,36}\}?$/i.test(repository)) {
-      throw new InvalidOptionError(
-        `repository must be a repository UUID such as "{5a1b2c3d-0000-4000-8000-00000000abcd}" (its "uuid" field), not a slug or name.`,
-      );
-    }
-    form.set('bitbucket_repository', repository);
-  }
-  return form;
 }
 
 function parseTokenResponse(response: SentResponse, target: string, sentAt: number, secrets: string[]): AccessToken {
