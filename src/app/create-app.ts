@@ -5,6 +5,7 @@ import type { Config } from '../config.ts';
 import { buildDescriptor, validateDescriptor } from '../connect/descriptor.ts';
 import { INSTALL_COMPLETE_PATH } from '../connect/install-link.ts';
 import { createInstallVerifier, type InstallVerifier } from '../connect/install-verifier.ts';
+import type { LifecycleDeps } from '../connect/lifecycle.ts';
 import { createTokenCache, type TokenCache } from '../oauth/token-cache.ts';
 import type { InstallationStore } from '../store/installation.ts';
 import { errorHandler, notFound } from './error-handler.ts';
@@ -54,6 +55,8 @@ export interface AppDeps {
   installVerifier?: InstallVerifier;
   /** How many unproven first installs are kept at once; default 50 (`DEFAULT_MAX_PENDING`). */
   maxPendingInstalls?: number;
+  /** Decides each `installed` call; default `decideInstall` (src/connect/install-decision.ts). `--mine` passes the learner's. */
+  decideInstall?: LifecycleDeps['decideInstall'];
 }
 
 /**
@@ -102,6 +105,7 @@ export function createApp(deps: AppDeps): Express {
         origin: config.live ? 'bitbucket' : 'simulated',
         verifyFirstInstalls: config.verifyInstalls,
         maxPending: deps.maxPendingInstalls,
+        decideInstall: deps.decideInstall,
         now,
       },
       log,
