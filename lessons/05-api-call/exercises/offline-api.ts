@@ -12,6 +12,7 @@ import type { ScenarioName } from '../../../src/config.ts';
 import { createTokenCache } from '../../../src/oauth/token-cache.ts';
 import type { Installation } from '../../../src/store/installation.ts';
 import { createMemoryStore } from '../../../src/store/memory.ts';
+import { failRule } from '../../runner/practice/expect-rule.ts';
 
 /** Bitbucket's web origin (the token endpoint) and API origin, as the offline Bitbucket serves them. */
 export const BITBUCKET_URL = 'https://bitbucket.org';
@@ -42,6 +43,11 @@ export interface OfflineApi {
   client(pieces: ClientPieces): BitbucketClient;
   /** Requests the mock answered since it started, one `endpoint → status` each. */
   answered(): string[];
+  /**
+   * GETs the workspace with the lab's client and the given pieces; a failure breaks the rule,
+   * saying what was `expected` and the error's code.
+   */
+  getWorkspace(pieces: ClientPieces, expected: string): Promise<void>;
   stop(): void;
 }
 
@@ -76,6 +82,14 @@ export function startOfflineApi(sharedSecret: string, scenario: ScenarioName = '
       });
     },
     answered: () => server.mock.state.log.map((entry) => `${entry.endpoint} → ${entry.status ?? 'no answer'}`),
+    async getWorkspace(pieces, expected) {
+      const path = `/2.0/workspaces/${workspace}`;
+      try {
+        await this.client(pieces).get(path);
+      } catch (error) {
+        failRule(expected, `${(error as { code?: string }).code ?? 'an error'}: ${(error as Error).message.split('\n')[0]}`, `client.get('${path}') with SCENARIO=${scenario}`);
+      }
+    },
     stop: () => server.stop(),
   };
 }

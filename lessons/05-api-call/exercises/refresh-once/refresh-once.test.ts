@@ -78,11 +78,7 @@ describe('refresh-once', () => {
 
   it("6. the lab's client with your refreshOnce gets past the offline Bitbucket's expired token", async () => {
     const before = offline.answered().length;
-    try {
-      await offline.client({ refreshOnce }).get(offline.workspacePath);
-    } catch (error) {
-      failRule('the workspace, after one fresh token', `${(error as { code?: string }).code ?? 'an error'}: ${(error as Error).message.split('\n')[0]}`, `client.get('${offline.workspacePath}') with SCENARIO=expired-token`);
-    }
+    await offline.getWorkspace({ refreshOnce }, 'the workspace, after one fresh token');
     const exchange = 'POST /site/oauth2/access_token → 200';
     expectRule(
       offline.answered().slice(before).map((line) => line.replace('GET /2.0/workspaces/{workspace}', WORKSPACE).replace(exchange, TOKEN)),
