@@ -212,6 +212,8 @@ const FIELD_TABLE = [
 ].join('\n');
 
 export default defineLesson({
+  // --mine: the app runs the learner's install table (exercise decide-install) in every step.
+  mine: ['decideInstall'],
   steps: [
     {
       title: 'Receive the first install: no JWT, then the app proves it',

@@ -78,7 +78,8 @@ export async function withLocalApp<T>(ctx: LessonContext, use: (app: LocalApp) =
     log: safeLogger(logger),
     refusalRetryDelayMs: LESSON_REFUSAL_RETRY_MS,
   });
-  const app = createApp({ config: ctx.config, store: ctx.store, now: ctx.now, logger, fetch: appFetch, installVerifier: verifier });
+  // With --mine, the app decides installed calls with the learner's table (exercise decide-install).
+  const app = createApp({ config: ctx.config, store: ctx.store, now: ctx.now, logger, fetch: appFetch, installVerifier: verifier, decideInstall: ctx.mine.decideInstall });
   const server = createServer(app);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

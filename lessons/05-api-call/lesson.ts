@@ -117,6 +117,10 @@ function clientFor(ctx: LessonContext, token: ReturnType<TokenCache['provider']>
     now: ctx.now,
     // Live, a 429 is waited out in minutes; offline the simulated one lifts at once (src/bitbucket/rate-limit.ts).
     rateLimit: rateLimitPolicy(ctx.live),
+    // With --mine, the learner's pagination, 401 and 429 rules (lesson 5's exercises).
+    followPages: ctx.mine.followPages,
+    refreshOnce: ctx.mine.refreshOnce,
+    rateLimitWait: ctx.mine.rateLimitWait,
     ...(timeoutMs === undefined ? {} : { timeoutMs }),
     async sleep(ms, signal) {
       ctx.say(`*The client waits ${ms < 1000 ? `${ms} ms` : `${Math.round(ms / 100) / 10} s`} before trying again.*`);
@@ -232,6 +236,7 @@ async function expectRefused(ctx: LessonContext, what: string, call: () => Promi
 export default defineLesson({
   requires: 'installation',
   mock: 'state',
+  mine: ['followPages', 'refreshOnce', 'rateLimitWait'],
   flags: {
     pagelen: { type: 'string', description: 'Repositories per page when listing them, 1 to 100 (default 10, as Bitbucket), e.g. --pagelen=100.' },
     'timeout-ms': {
@@ -303,6 +308,10 @@ export default defineLesson({
             `${size === undefined ? '' : ` (the first page said \`size\`: ${size})`}, with ${pages.length} API call${pages.length === 1 ? '' : 's'} ` +
             `and the same token: ${someNames(repositories)}.`,
         );
+        if (size !== undefined && repositories.length < size) {
+          // Never with the lab's client offline; with --mine, the learner's followPages stopped early.
+          ctx.say(`**Fewer than \`size\` said**: the listing stopped before its last page, with \`next\` not followed to the end${ctx.mine.followPages ? ' (your `followPages`: `npm run practice -- check follow-next`)' : ''}.`);
+        }
         if ((pagelen ?? DEFAULT_PAGELEN) < 100) {
           ctx.say('With `pagelen: 100` (`--pagelen=100`), the same list takes up to 10 times fewer calls, and every call counts against the hourly rate limit.');
         }

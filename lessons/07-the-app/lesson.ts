@@ -20,6 +20,7 @@ import { repositoryFixtures } from '../../mocks/fixtures/repositories.ts';
 import { installApp } from '../../mocks/install.ts';
 import { labCourse } from '../runner/course.ts';
 import { defineLesson, type LessonContext } from '../runner/lesson.ts';
+import type { PageLoad, RepositoryPageView } from './exercises/repository-page/solution/repository-page.ts';
 import { AppAnswerError, InstallNotStoredError, PageWithoutRepositoryError, RepoUuidFlagError } from './errors.ts';
 
 /** The running app and what the steps learn about it, kept in `ctx.state.app` between steps. */
@@ -30,6 +31,10 @@ interface AppRun {
   logShown: number;
   /** `METHOD url` of every request the app sent, in order. */
   outgoing: string[];
+  /** The app's fetch: the lesson's, recording into `outgoing`. */
+  fetch: typeof fetch;
+  /** With --mine: the learner's repository page, made once for the run (its token cache lives as long). */
+  minePage?: (load: PageLoad) => Promise<RepositoryPageView>;
   descriptor?: Descriptor;
   /** Who Bitbucket signs the page's JWT as: the installation of step 3. */
   signer?: Pick<Installation, 'clientKey' | 'sharedSecret'>;
@@ -142,7 +147,42 @@ function repositoryUuid(ctx: LessonContext): string {
  * the installation, and loads it on the app's loopback address. Returns the page and what the app
  * sent meanwhile.
  */
-async function openRepositoryPage(ctx: LessonContext, app: AppRun): Promise<{ html: string; token: string; sent: string[] }> {
+/**
+ * With --mine, the learner's page (exercise repository-page) built from the learner's pieces of
+ * lessons 3 to 6, made on first use; its requests go through the app's fetch, so they show as the
+ * app's. Undefined without --mine.
+ */
+function minePageOf(ctx: LessonContext, app: AppRun): AppRun['minePage'] {
+  const create = ctx.mine.createRepositoryPage;
+  if (!create) return undefined;
+  app.minePage ??= create({
+    store: ctx.store,
+    appBaseUrl: ctx.config.baseUrl,
+    bitbucketUrl: ctx.config.bitbucketUrl,
+    apiUrl: ctx.config.bitbucketApiUrl,
+    fetch: app.fetch,
+    now: ctx.now,
+    live: ctx.live,
+    pieces: {
+      verifyRequest: ctx.mine.verifyRequest,
+      sign: ctx.mine.signInstallationJwt,
+      tokenRequest: ctx.mine.tokenRequest,
+      refreshOnce: ctx.mine.refreshOnce,
+      rateLimitWait: ctx.mine.rateLimitWait,
+    },
+  });
+  return app.minePage;
+}
+
+/** What one page load showed: the repository's name and full name, the iframe's JWT, and what the app sent meanwhile. */
+interface PageShown {
+  name: string | undefined;
+  fullName: string | undefined;
+  token: string;
+  sent: string[];
+}
+
+async function openRepositoryPage(ctx: LessonContext, app: AppRun): Promise<PageShown> {
   const { descriptor, signer } = app;
   if (!descriptor || !signer) throw new Error('Steps 2 and 3 read the descriptor and install the app first.');
   const page = descriptor.modules.repoPages?.[0];
@@ -158,11 +198,20 @@ async function openRepositoryPage(ctx: LessonContext, app: AppRun): Promise<{ ht
     now: ctx.now,
   });
   ctx.show('Bitbucket\'s iframe', iframeUrl);
+  const token = new URL(iframeUrl).searchParams.get('jwt') ?? '';
   const sentBefore = app.outgoing.length;
+  const mine = minePageOf(ctx, app);
+  if (mine) {
+    ctx.say('With `--mine`, **your** `createRepositoryPage` answers this load, in this process, instead of the app\'s route:');
+    const { pathname, search } = new URL(iframeUrl);
+    const view = await mine({ method: 'GET', url: `${pathname}${search}`, headers: { accept: 'text/html' } });
+    return { name: view.repository.name, fullName: view.repository.full_name, token, sent: app.outgoing.slice(sentBefore) };
+  }
   const response = await ctx.fetch(onLoopback(app, iframeUrl));
   const sent = app.outgoing.slice(sentBefore);
   if (!response.ok) throw new AppAnswerError(`GET ${page.url}`, response.status, await answerOf(response));
-  return { html: await response.text(), token: new URL(iframeUrl).searchParams.get('jwt') ?? '', sent };
+  const html = await response.text();
+  return { name: pageField(html, 'name'), fullName: pageField(html, 'full_name'), token, sent };
 }
 
 /** The requests the app sent during one page load, and the mock's view of them. */
@@ -183,6 +232,8 @@ function showWhatTheAppSent(ctx: LessonContext, sent: string[], mockLogBefore: n
 export default defineLesson({
   requires: 'installation',
   mock: 'state',
+  // --mine: the page of steps 4 and 5 is the learner's (exercise repository-page), made of the learner's pieces.
+  mine: ['createRepositoryPage', 'verifyRequest', 'queryStringHash', 'signInstallationJwt', 'tokenRequest', 'refreshOnce', 'rateLimitWait'],
   flags: {
     'repo-uuid': {
       type: 'string',
@@ -205,10 +256,11 @@ export default defineLesson({
           outgoing.push(`${method.toUpperCase()} ${input instanceof Request ? input.url : String(input)}`);
           return ctx.fetch(input, init);
         };
+        const fetch = keepGate(appFetch, ctx.fetch);
         const running = await startServer({
           config: ctx.config,
           store: borrowed(ctx.store),
-          fetch: keepGate(appFetch, ctx.fetch),
+          fetch,
           now: ctx.now,
           logger: { info: (line) => log.push(line), error: (line) => log.push(line) },
           // What npm start serves beside the app: this course's lessons and notes.
@@ -217,7 +269,7 @@ export default defineLesson({
           host: '127.0.0.1',
           signals: null,
         });
-        const app: AppRun = { running, log, logShown: 0, outgoing };
+        const app: AppRun = { running, log, logShown: 0, outgoing, fetch };
         ctx.state.app = app;
         ctx.say(
           `The app \`npm start\` runs (src/app/) now listens on **${running.url}**: loopback, a free port, this process. ` +
@@ -327,7 +379,7 @@ export default defineLesson({
               'while it answers: they appear inside the page load.',
           );
           const mockLogBefore = ctx.mock?.state.log.length ?? 0;
-          const { html, token, sent } = await openRepositoryPage(ctx, app);
+          const { name, fullName, token, sent } = await openRepositoryPage(ctx, app);
           app.pageJwt = token;
           ctx.say(
             [
@@ -341,9 +393,12 @@ export default defineLesson({
           const { claims } = decodeUnverified(token);
           // One line: the page's HTML above shows every claim already.
           ctx.show('The app verified', `iss = aud = ${String(claims.iss)}, exp - iat = ${Number(claims.exp) - Number(claims.iat)} s`);
-          const fullName = pageField(html, 'full_name');
           if (!fullName) throw new PageWithoutRepositoryError(repositoryUuid(ctx));
-          ctx.say(`The HTML the app returned shows the repository **${pageField(html, 'name') ?? fullName}** (\`${fullName}\`): the REST API's answer, rendered inside Bitbucket.`);
+          ctx.say(
+            app.minePage
+              ? `Your page returned the repository **${name ?? fullName}** (\`${fullName}\`): the REST API's answer, which the app's route renders as HTML.`
+              : `The HTML the app returned shows the repository **${name ?? fullName}** (\`${fullName}\`): the REST API's answer, rendered inside Bitbucket.`,
+          );
         });
       },
     },
@@ -366,7 +421,9 @@ export default defineLesson({
             exchanges === 0
               ? 'No request to the token endpoint this time: the token cache (src/oauth/token-cache.ts) keeps each token until shortly ' +
                   'before `expires_in` runs out, then signs a JWT again and exchanges it. There is no refresh token in the JWT grant: a new exchange is the refresh.'
-              : `The app asked the token endpoint ${exchanges} time(s) again: its cached tokens were about to expire, so it signed JWTs again and exchanged them.`,
+              : app.minePage
+                ? `Your page asked the token endpoint ${exchanges} time(s) again: its token cache did not outlive the first load (rule 4 of \`npm run practice -- check repository-page\`).`
+                : `The app asked the token endpoint ${exchanges} time(s) again: its cached tokens were about to expire, so it signed JWTs again and exchanged them.`,
           );
         });
       },

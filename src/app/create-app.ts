@@ -4,6 +4,7 @@ import type { Config } from '../config.ts';
 import { buildDescriptor, validateDescriptor } from '../connect/descriptor.ts';
 import { INSTALL_COMPLETE_PATH } from '../connect/install-link.ts';
 import { createInstallVerifier, type InstallVerifier } from '../connect/install-verifier.ts';
+import type { LifecycleDeps } from '../connect/lifecycle.ts';
 import { consoleLogger, safeLogger, type Logger } from '../log/logger.ts';
 import { requestLog } from '../log/request-log.ts';
 import { createTokenCache, type TokenCache } from '../oauth/token-cache.ts';
@@ -57,6 +58,8 @@ export interface AppDeps {
   installVerifier?: InstallVerifier;
   /** How many unproven first installs are kept at once; default 50 (`DEFAULT_MAX_PENDING`). */
   maxPendingInstalls?: number;
+  /** Decides each `installed` call; default `decideInstall` (src/connect/install-decision.ts). `--mine` passes the learner's. */
+  decideInstall?: LifecycleDeps['decideInstall'];
 }
 
 /**
@@ -106,6 +109,7 @@ export function createApp(deps: AppDeps): Express {
         origin: config.live ? 'bitbucket' : 'simulated',
         verifyFirstInstalls: config.verifyInstalls,
         maxPending: deps.maxPendingInstalls,
+        decideInstall: deps.decideInstall,
         now,
       },
       log,

@@ -3,13 +3,15 @@ import { backoffDelay } from '../http/backoff.ts';
 import type { BackoffPolicy } from '../http/backoff.ts';
 import { normaliseBaseUrl } from '../http/base-url.ts';
 import { AbortedError, InvalidOptionError, RateLimitedError, ServerError } from '../http/errors.ts';
-import { parseRetryAfter } from '../http/retry-after.ts';
 import { checkTimeoutMs, sendRequest } from '../http/send.ts';
 import type { SentResponse } from '../http/send.ts';
 import { quoteServerText } from '../http/server-text.ts';
 import { sleep as defaultSleep } from '../http/sleep.ts';
 import type { TokenProvider } from '../oauth/token-cache.ts';
+import { followPages } from './follow-pages.ts';
 import { RATE_LIMIT_POLICIES, type RateLimitPolicy } from './rate-limit.ts';
+import { rateLimitWait } from './rate-limit-wait.ts';
+import { refreshOnce } from './refresh-once.ts';
 import type { ApiErrorDetails } from './errors.ts';
 import {
   ApiError,
@@ -17,7 +19,6 @@ import {
   ApiResponseInvalidError,
   ApiUnauthorizedError,
   PagelenError,
-  PaginationError,
 } from './errors.ts';
 
 /**
@@ -90,6 +91,28 @@ export interface BitbucketClientOptions {
   now?: () => number;
   /** Called before each attempt (no `status`) and when its answer arrives (with `status`). */
   onRequest?: (info: RequestAttempt) => void;
+  /** Follows `next` from page to page; default `followPages` (follow-pages.ts). `--mine` passes the learner's. */
+  followPages?: typeof followPages;
+  /** Meets a 401 with a fresh token, once; default `refreshOnce` (refresh-once.ts). `--mine` passes the learner's. */
+  refreshOnce?: typeof refreshOnce;
+  /** Decides the wait after a 429; default `rateLimitWait` (rate-limit-wait.ts). `--mine` passes the learner's. */
+  rateLimitWait?: typeof rateLimitWait;
+}
+
+/** Where one call stands: its attempts, and the retries counted against the call's bounds. */
+interface CallState {
+  attempt: number;
+  retries: number;
+  rateLimitRetries: number;
+  rateLimitWaitedMs: number;
+  timeoutRetried: boolean;
+}
+
+/** How a run of attempts ended, short of an error: a success, or a 401 (`unauthorized`) for `refreshOnce` to judge. */
+interface Attempted {
+  status: number;
+  data: unknown;
+  unauthorized?: ApiErrorDetails;
 }
 
 /**
@@ -151,20 +174,21 @@ export function encodePathSegment(segment: string): string {
  * Creates a REST client bound to one API origin and one token provider.
  *
  * - A 401 triggers one token refresh (`token({ refresh: true })`) and one retry; a second 401 is
- *   `ERR_API_UNAUTHORIZED`.
+ *   `ERR_API_UNAUTHORIZED` (`refreshOnce`, refresh-once.ts).
  * - 5xx answers and network errors are retried after exponential backoff with full jitter, at
  *   most `retry.maxRetries` times in all; then `ERR_SERVER` or `ERR_NETWORK`.
  * - A 429 is waited out as `rateLimit` says (src/bitbucket/rate-limit.ts): after its
  *   `Retry-After` when it has one (seconds or an HTTP date; beyond `maxRetryAfterMs`, at once
  *   `ERR_RATE_LIMITED`), otherwise after the policy's own backoff, which is what Bitbucket's
  *   captured 429s call for (they carry none). At most `rateLimit.maxRetries` repeats and
- *   `rateLimit.maxTotalMs` of waiting for one call; then `ERR_RATE_LIMITED`.
+ *   `rateLimit.maxTotalMs` of waiting for one call; then `ERR_RATE_LIMITED` (`rateLimitWait`,
+ *   rate-limit-wait.ts).
  * - A timeout (`ERR_TIMEOUT`) is retried once: every call is a GET, so repeating it is safe, and a
  *   single stall is common; two in a row mean waiting longer would not help.
  * - Other errors: `ERR_API_NOT_FOUND` (404), `ERR_API` (quoting Bitbucket's `error.message` and
  *   `id`), `ERR_API_RESPONSE_INVALID`, `ERR_ABORTED`.
  * - The token never leaves the origin of `apiUrl`: redirects are followed only within it, and a
- *   `next` link elsewhere is `ERR_API_PAGINATION`.
+ *   `next` link elsewhere is `ERR_API_PAGINATION` (`followPages`, follow-pages.ts).
  *
  * @example
  * const client = createBitbucketClient({ apiUrl: installation.baseApiUrl, token: cache.provider(installation) })
@@ -190,14 +214,11 @@ export function createBitbucketClient(o: BitbucketClientOptions): BitbucketClien
     random,
   };
   const rateLimit = checkRateLimit(o.rateLimit ?? RATE_LIMIT_POLICIES.live);
-  const rateLimitBackoff: BackoffPolicy = {
-    baseDelayMs: rateLimit.firstDelayMs,
-    maxDelayMs: rateLimit.maxDelayMs,
-    minDelayMs: rateLimit.minDelayMs,
-    random,
-  };
   const sleep = o.sleep ?? defaultSleep;
   const now = o.now ?? Date.now;
+  const follow = o.followPages ?? followPages;
+  const refresh = o.refreshOnce ?? refreshOnce;
+  const waitAfter429 = o.rateLimitWait ?? rateLimitWait;
 
   /** True when `url` is under `apiUrl`: the only place the token may go. */
   function withinApi(url: URL): boolean {
@@ -226,28 +247,32 @@ export function createBitbucketClient(o: BitbucketClientOptions): BitbucketClien
     if (signal?.aborted) throw new AbortedError(target, signal.reason, LESSON);
   }
 
+  /**
+   * One call: `refreshOnce` gives `attempts` a token, and a fresh one after a 401 (once); the
+   * retries for 429s, 5xx, network errors and timeouts are counted over the whole call.
+   */
   async function request(start: URL, signal: AbortSignal | undefined): Promise<{ status: number; data: unknown }> {
+    const call: CallState = { attempt: 0, retries: 0, rateLimitRetries: 0, rateLimitWaitedMs: 0, timeoutRetried: false };
+    const answer = await refresh(o.token, (accessToken) => attempts(start, signal, accessToken, call));
+    if (answer.unauthorized) throw new ApiUnauthorizedError(answer.unauthorized);
+    return answer;
+  }
+
+  /** Sends `start` with `accessToken` until an answer settles it: a success, a 401 (for `refreshOnce`), or an error thrown. */
+  async function attempts(start: URL, signal: AbortSignal | undefined, accessToken: string, call: CallState): Promise<Attempted> {
     let url = start;
-    let attempt = 0;
-    let retries = 0;
-    let rateLimitRetries = 0;
-    let rateLimitWaitedMs = 0;
     let redirects = 0;
-    let refreshed = false;
-    let refreshNow = false;
-    let timeoutRetried = false;
     for (;;) {
       const target = `GET ${url.href}`;
-      attempt += 1;
-      const token = await o.token(refreshNow ? { refresh: true } : undefined);
-      refreshNow = false;
+      call.attempt += 1;
+      const attempt = call.attempt;
       o.onRequest?.({ method: 'GET', url: url.href, attempt });
       let response: SentResponse;
       try {
         response = await sendRequest({
           fetch: fetchFn,
           url: url.href,
-          init: { method: 'GET', headers: { Authorization: `Bearer ${token}`, Accept: 'application/json' }, redirect: 'manual' },
+          init: { method: 'GET', headers: { Authorization: `Bearer ${accessToken}`, Accept: 'application/json' }, redirect: 'manual' },
           timeoutMs,
           signal,
           maxBodyBytes: MAX_RESPONSE_BYTES,
@@ -256,16 +281,16 @@ export function createBitbucketClient(o: BitbucketClientOptions): BitbucketClien
         });
       } catch (error) {
         const timedOut = isLabError(error, 'ERR_TIMEOUT');
-        const retryable = isLabError(error, 'ERR_NETWORK') || (timedOut && !timeoutRetried);
-        if (!retryable || retries >= maxRetries) throw error;
-        timeoutRetried ||= timedOut;
-        await pause(backoffDelay(retries, policy), signal, target);
-        retries += 1;
+        const retryable = isLabError(error, 'ERR_NETWORK') || (timedOut && !call.timeoutRetried);
+        if (!retryable || call.retries >= maxRetries) throw error;
+        call.timeoutRetried ||= timedOut;
+        await pause(backoffDelay(call.retries, policy), signal, target);
+        call.retries += 1;
         continue;
       }
       const { status } = response;
       o.onRequest?.({ method: 'GET', url: url.href, attempt, status });
-      const secrets = [token];
+      const secrets = [accessToken];
 
       if (status >= 200 && status < 300) return { status, data: parseBody(response, target, secrets) };
       if (status >= 300 && status < 400) {
@@ -282,71 +307,42 @@ export function createBitbucketClient(o: BitbucketClientOptions): BitbucketClien
           `It redirects${where}, which is not followed with the token (outside apiUrl, or too many redirects). Request the final URL's path instead.`,
         );
       }
-      if (status === 401 && !refreshed) {
-        refreshed = true;
-        refreshNow = true;
-        continue;
-      }
+      if (status === 401) return { status, data: undefined, unauthorized: errorDetails(response, target, secrets) };
       if (status === 429) {
-        const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), now());
-        const waitMs = retryAfterMs ?? backoffDelay(rateLimitRetries, rateLimitBackoff);
-        const allowed =
-          rateLimitRetries < rateLimit.maxRetries &&
-          (retryAfterMs === undefined || retryAfterMs <= rateLimit.maxRetryAfterMs) &&
-          rateLimitWaitedMs + waitMs <= rateLimit.maxTotalMs;
-        if (allowed) {
+        const { waitMs, retryAfterMs } = waitAfter429({
+          retryAfter: response.headers.get('retry-after'),
+          repeats: call.rateLimitRetries,
+          waitedMs: call.rateLimitWaitedMs,
+          policy: rateLimit,
+          now: now(),
+          random,
+        });
+        if (waitMs !== undefined) {
           await pause(waitMs, signal, target);
-          rateLimitRetries += 1;
-          rateLimitWaitedMs += waitMs;
+          call.rateLimitRetries += 1;
+          call.rateLimitWaitedMs += waitMs;
           continue;
         }
         throw new RateLimitedError({
           target,
           retryAfterMs,
           serverText: errorDetails(response, target, secrets).serverText,
-          hint: rateLimitHint({ retryAfterMs, policy: rateLimit, repeats: rateLimitRetries, waitedMs: rateLimitWaitedMs }),
+          hint: rateLimitHint({ retryAfterMs, policy: rateLimit, repeats: call.rateLimitRetries, waitedMs: call.rateLimitWaitedMs }),
           lesson: LESSON,
         });
       }
       if (status >= 500) {
-        if (retries < maxRetries) {
-          await pause(backoffDelay(retries, policy), signal, target);
-          retries += 1;
+        if (call.retries < maxRetries) {
+          await pause(backoffDelay(call.retries, policy), signal, target);
+          call.retries += 1;
           continue;
         }
         throw new ServerError({ target, status, serverText: errorDetails(response, target, secrets).serverText, attempts: attempt, lesson: LESSON });
       }
       const details = errorDetails(response, target, secrets);
-      if (status === 401) throw new ApiUnauthorizedError(details);
       if (status === 404) throw new ApiNotFoundError(details);
       throw new ApiError(details);
     }
-  }
-
-  async function* pages<T>(first: URL, signal: AbortSignal | undefined, maxPages: number): AsyncGenerator<T, void, undefined> {
-    const seen = new Set<string>();
-    let url = first;
-    for (let page = 1; ; page += 1) {
-      seen.add(url.href);
-      const { status, data } = await request(url, signal);
-      if (!isRecord(data) || !Array.isArray(data.values)) {
-        throw new ApiResponseInvalidError({ target: `GET ${url.href}`, status, problem: 'the body is not a page (no "values" list)', serverText: '' });
-      }
-      yield* data.values as T[];
-      if (data.next === undefined || data.next === null || page >= maxPages) return;
-      url = nextPage(data.next, url, seen);
-    }
-  }
-
-  function nextPage(next: unknown, current: URL, seen: Set<string>): URL {
-    const target = `GET ${current.href}`;
-    const url = typeof next === 'string' ? parseUrl(next, current) : undefined;
-    if (!url) throw new PaginationError(target, `it is not a URL (${quoteServerText(String(next), [], 80)})`);
-    if (!withinApi(url)) {
-      throw new PaginationError(target, `it points to ${url.origin}${url.pathname}, outside apiUrl ${apiUrl}`);
-    }
-    if (seen.has(url.href)) throw new PaginationError(target, `it repeats a page already read (${url.href})`);
-    return url;
   }
 
   return {
@@ -366,7 +362,7 @@ export function createBitbucketClient(o: BitbucketClientOptions): BitbucketClien
       }
       // Checked here, not on the first next(): a bad path or pagelen fails where it is written.
       const first = buildUrl(path, { ...opts.query, pagelen });
-      return pages<T>(first, opts.signal, maxPages);
+      return follow<T>(first, { get: (url) => request(url, opts.signal), withinApi, apiUrl, maxPages });
     },
   };
 }

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { isLabError } from '../errors.ts';
 import { InstallationUnknownError } from '../jwt/errors.ts';
 import { canonicalRequest, queryStringHash } from '../jwt/qsh.ts';
 import { decodeUnverified, extractJwt, hasJwt, verifyJwt } from '../jwt/verify.ts';
@@ -12,9 +11,11 @@ import {
   InstallBaseUrlError,
   NoSharedSecretError,
   PayloadError,
-  ReinstallUnauthenticatedError,
 } from './errors.ts';
+import { decideInstall, type InstallOutcome } from './install-decision.ts';
 import { hintFrom, problemMessage, refineWith, toProblems } from './problems.ts';
+
+export type { InstallOutcome } from './install-decision.ts';
 
 /**
  * The `installed` and `uninstalled` lifecycle calls (docs/protocol.md, sections 4 and 6), without a web
@@ -75,6 +76,11 @@ export interface LifecycleDeps {
   now?: () => number;
   /** Tolerated clock skew for the JWT's times, in seconds (verifyJwt's default when absent). */
   leewaySeconds?: number;
+  /**
+   * Decides each `installed` call by the signing table; default {@link decideInstall}
+   * (install-decision.ts). `npm run lesson 2 -- --mine` passes the learner's.
+   */
+  decideInstall?: typeof decideInstall;
 }
 
 /**
@@ -92,19 +98,6 @@ export const DEFAULT_MAX_PENDING = 50;
  * @example await store.deleteStalePending(new Date(now() - VERIFICATION_WINDOW_MS).toISOString())
  */
 export const VERIFICATION_WINDOW_MS = 5 * 60_000;
-
-/**
- * What an `installed` call did:
- * - `pending`: a first install, stored until a token exchange proves it (the route starts one);
- * - `installed`: a first install stored as active at once (`verifyFirstInstalls: false`);
- * - `reinstalled`, `secret-rotated`: an installed app installed again, signed with the stored
- *   secret, with the same or a new secret in its payload;
- * - `reinstalled-after-uninstall`: the first install after an uninstall, signed with the secret
- *   the tombstone kept.
- *
- * @example if (outcome === 'pending') verifier.verify(installation)
- */
-export type InstallOutcome = 'pending' | 'installed' | 'reinstalled' | 'secret-rotated' | 'reinstalled-after-uninstall';
 
 /** Bounds match the store's (src/store/validate.ts), so a payload accepted here is storable. */
 function text(max: number) {
@@ -249,6 +242,9 @@ function lifecycleVerifier(request: LifecycleRequest, deps: LifecycleDeps) {
  *   signed is a rotation. Anything else is refused and the stored row left as it was.
  * - Every write is a compare-and-set over the row read; a call that loses it reads again.
  *
+ * The table itself is {@link decideInstall} (install-decision.ts); this function parses, checks
+ * the app key, Bitbucket and the JWT's issuer, and writes what the decision says.
+ *
  * The result holds the sharedSecret: never log it whole (src/redact.ts).
  *
  * @throws {PayloadError} `ERR_PAYLOAD_INVALID`: the body is not an installed payload.
@@ -294,46 +290,32 @@ export async function handleInstalled(
     updatedAt: timestamp,
   });
 
+  const decide = deps.decideInstall ?? decideInstall;
+  const verifyFirstInstalls = deps.verifyFirstInstalls ?? true;
+
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const existing = await deps.store.get(payload.clientKey);
-    if (!existing || existing.state === 'pending') {
-      // A first install: the payload's own secret is all there is to check a JWT with (protocol.md §6).
-      if (token !== undefined) await verify(token, payload.sharedSecret);
-      const verifyFirst = deps.verifyFirstInstalls ?? true;
-      const installation = installationOf(verifyFirst ? 'pending' : 'active', timestamp);
-      const outcome: InstallOutcome = verifyFirst ? 'pending' : 'installed';
-      if (existing) {
-        if (await deps.store.replace(expectationOf(existing), installation)) return { installation, outcome };
-        continue;
-      }
-      if (verifyFirst) {
-        await deps.store.deleteStalePending(new Date(now() - (deps.verificationWindowMs ?? VERIFICATION_WINDOW_MS)).toISOString());
-      }
-      if (await deps.store.create(installation, { maxPending: deps.maxPending ?? DEFAULT_MAX_PENDING })) return { installation, outcome };
-      // Another call stored this clientKey since the lookup: read it again, and its row decides.
+    const outcome = await decide({
+      clientKey: payload.clientKey,
+      stored: existing,
+      payloadSecret: payload.sharedSecret,
+      verify: token === undefined ? undefined : async (secret) => void (await verify(token, secret)),
+      verifyFirstInstalls,
+    });
+    // A re-install continues the stored installation; anything else (after an uninstall too, which
+    // may reach the old one's data) is a new one, with its own installedAt.
+    const continues = (outcome === 'reinstalled' || outcome === 'secret-rotated') && existing?.state === 'active';
+    const installation = installationOf(outcome === 'pending' ? 'pending' : 'active', continues ? existing.installedAt : timestamp);
+    if (existing) {
+      if (await deps.store.replace(expectationOf(existing), installation)) return { installation, outcome };
+      // Changed since it was read (another install, an uninstall): read it again, and its row decides.
       continue;
     }
-    const uninstalled = existing.state === 'uninstalled';
-    if (token === undefined) throw new ReinstallUnauthenticatedError(payload.clientKey, { uninstalled, unsigned: true });
-    try {
-      await verify(token, existing.sharedSecret);
-    } catch (error) {
-      if (isLabError(error, 'ERR_JWT_SIGNATURE')) {
-        throw new ReinstallUnauthenticatedError(payload.clientKey, { uninstalled, unsigned: false, cause: error });
-      }
-      throw error;
+    if (outcome === 'pending') {
+      await deps.store.deleteStalePending(new Date(now() - (deps.verificationWindowMs ?? VERIFICATION_WINDOW_MS)).toISOString());
     }
-    // After an uninstall it is a new installation (that may reach the old one's data): its own installedAt.
-    const installation = installationOf('active', uninstalled ? timestamp : existing.installedAt);
-    if (await deps.store.replace(expectationOf(existing), installation)) {
-      const outcome: InstallOutcome = uninstalled
-        ? 'reinstalled-after-uninstall'
-        : existing.sharedSecret === payload.sharedSecret
-          ? 'reinstalled'
-          : 'secret-rotated';
-      return { installation, outcome };
-    }
-    // Changed since it was read (another install, an uninstall): read it again, and its secret decides.
+    if (await deps.store.create(installation, { maxPending: deps.maxPending ?? DEFAULT_MAX_PENDING })) return { installation, outcome };
+    // Another call stored this clientKey since the lookup: read it again, and its row decides.
   }
   throw new StoreContendedError(payload.clientKey, MAX_ATTEMPTS);
 }

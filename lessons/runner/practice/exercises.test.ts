@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildDescriptor as srcBuildDescriptor } from '../../../src/connect/descriptor.ts';
 import { buildDescriptor as solutionBuildDescriptor } from '../../01-descriptor/exercises/build-descriptor/solution/build-descriptor.ts';
+import { loadManifest } from '../manifest.ts';
 import { listExercises, shownPath, type Exercise } from './exercises.ts';
 import { learnerText, solutionText, startingText } from './files.ts';
 import { outcomes, type ExerciseOutcome } from './outcome.ts';
@@ -25,9 +26,10 @@ function words(text: string): number {
 
 describe("this checkout's exercises", () => {
   it('are listed in the manifest, lesson by lesson', () => {
-    expect(exercises.length, 'the practice mode has exercises to do').toBeGreaterThanOrEqual(8);
+    expect(exercises.length, 'the practice mode has exercises to do: at least 14 (issue 8)').toBeGreaterThanOrEqual(14);
     const lessons = exercises.map((exercise) => exercise.lesson.number);
     expect(lessons, 'in lesson order').toEqual([...lessons].sort((a, b) => a - b));
+    expect(new Set(lessons), 'every lesson, every step of the flow, has an exercise').toEqual(new Set(loadManifest().map((lesson) => lesson.number)));
   });
 
   it.each(exercises.map((exercise) => [exercise.name, exercise] as const))('%s has its file, test, README and solution', (_name, exercise) => {

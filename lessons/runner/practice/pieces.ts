@@ -5,12 +5,18 @@
  * `exchangeJwtForToken({ sign, tokenRequest })`) and changes nothing else.
  */
 import { pathToFileURL } from 'node:url';
+import type { followPages } from '../../../src/bitbucket/follow-pages.ts';
+import type { rateLimitWait } from '../../../src/bitbucket/rate-limit-wait.ts';
+import type { refreshOnce } from '../../../src/bitbucket/refresh-once.ts';
+import type { decideInstall } from '../../../src/connect/install-decision.ts';
 import { LabError } from '../../../src/errors.ts';
 import type { extractJwt } from '../../../src/jwt/extract.ts';
 import type { canonicalRequest, queryStringHash } from '../../../src/jwt/qsh.ts';
 import type { signInstallationJwt } from '../../../src/jwt/sign.ts';
 import type { verifyRequest } from '../../../src/jwt/verify.ts';
 import type { tokenRequest } from '../../../src/oauth/token-request.ts';
+// The repository page has no src/ twin (the app's route renders HTML): its piece is typed by the solution.
+import type { createRepositoryPage } from '../../07-the-app/exercises/repository-page/solution/repository-page.ts';
 import { shownPath, type Exercise } from './exercises.ts';
 
 /**
@@ -25,6 +31,11 @@ export interface Pieces {
   tokenRequest: typeof tokenRequest;
   extractJwt: typeof extractJwt;
   verifyRequest: typeof verifyRequest;
+  decideInstall: typeof decideInstall;
+  followPages: typeof followPages;
+  refreshOnce: typeof refreshOnce;
+  rateLimitWait: typeof rateLimitWait;
+  createRepositoryPage: typeof createRepositoryPage;
 }
 
 /**
@@ -53,6 +64,11 @@ const SOURCES: { [K in PieceName]: { exercise: string; export: string; adapt?: (
   tokenRequest: { exercise: 'token-request', export: 'tokenRequest' },
   extractJwt: { exercise: 'find-the-token', export: 'extractJwt' },
   verifyRequest: { exercise: 'verify-page-jwt', export: 'verifyRequest' },
+  decideInstall: { exercise: 'decide-install', export: 'decideInstall' },
+  followPages: { exercise: 'follow-next', export: 'followPages' },
+  refreshOnce: { exercise: 'refresh-once', export: 'refreshOnce' },
+  rateLimitWait: { exercise: 'back-off', export: 'rateLimitWait' },
+  createRepositoryPage: { exercise: 'repository-page', export: 'createRepositoryPage' },
 };
 
 async function srcQueryStringHash(): Promise<Pieces['queryStringHash']> {
@@ -139,7 +155,7 @@ export async function loadPieces(names: readonly PieceName[], exercises: readonl
 /**
  * The lessons whose exercises provide pieces: where `--mine` shows the learner's code at work.
  *
- * @example lessonsWithPieces(listExercises()) // [3, 4, 6]
+ * @example lessonsWithPieces(listExercises()) // [2, 3, 4, 5, 6, 7]
  */
 export function lessonsWithPieces(exercises: readonly Exercise[]): number[] {
   const names = new Set(Object.values(SOURCES).map((source) => source.exercise));

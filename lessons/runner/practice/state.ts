@@ -115,6 +115,15 @@ export function currentResult(state: PracticeState, exercise: Exercise): CachedR
 }
 
 /**
+ * True when a cached result passed every rule (of at least one): the exercise is done.
+ *
+ * @example isSolved(currentResult(state, exercise)) // true once check passed and the file is unchanged
+ */
+export function isSolved(result: CachedResult | undefined): boolean {
+  return result !== undefined && result.total > 0 && result.passed === result.total;
+}
+
+/**
  * Each lesson's exercises done, as far as the last test runs say: an exercise counts when its last
  * result passed every rule and its files have not changed since. For the lesson menu.
  *
@@ -124,9 +133,8 @@ export function practiceSummary(exercises: readonly Exercise[], state: PracticeS
   const summary = new Map<number, { done: number; total: number }>();
   for (const exercise of exercises) {
     const entry = summary.get(exercise.lesson.number) ?? { done: 0, total: 0 };
-    const result = currentResult(state, exercise);
     entry.total += 1;
-    if (result && result.total > 0 && result.passed === result.total) entry.done += 1;
+    if (isSolved(currentResult(state, exercise))) entry.done += 1;
     summary.set(exercise.lesson.number, entry);
   }
   return summary;
